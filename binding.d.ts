@@ -1,0 +1,163 @@
+// The raw surface of build/Release/model_cache.node. Only lib/binding.ts loads it; users call the
+// TypeScript API in lib/ (ChunkStorage, ModelCache), which adds argument checks and documentation.
+//
+// Errors: every failure of the store is thrown (or rejects) as ModelStoreError with a stable `code`
+// ("MC_ERR_*", "MDBX_*" or an errno name). Bad argument types throw TypeError (code ERR_INVALID_ARG_TYPE).
+
+export interface NativeFileInfo {
+  repo: string;
+  path: string;
+  size: number;
+  /** sha256 of the content, lowercase hex: also the content's address in the store. */
+  sha256: string;
+  /** git blob sha1 of the content (lowercase hex) when it was computed at upload. */
+  gitSha1: string | null;
+  /** Unix milliseconds. */
+  storedAt: number;
+  chunkSize: number;
+  chunkCount: number;
+}
+
+export interface NativeUploadInfo {
+  id: number;
+  chunkSize: number;
+  size: number | null;
+  resumeKey: string;
+  /** Indexes of chunks already durable (a resumed upload). */
+  present: number[];
+  createdAt: number;
+  /** Last chunk write (a heartbeat of the owning process). */
+  updatedAt: number;
+  ownerPid: number;
+  resumed: boolean;
+}
+
+export interface NativeStats {
+  files: number;
+  blobs: number;
+  chunks: number;
+  uploads: number;
+  docs: number;
+  logicalBytes: number;
+  storedBytes: number;
+  dbFileBytes: number;
+  dbUsedBytes: number;
+  mapSize: number;
+  pageSize: number;
+  chunkSize: number;
+  maxReaders: number;
+  readersUsed: number;
+  txnId: number;
+  zeroCopy: boolean;
+  readOnly: boolean;
+  path: string;
+  copyBelow: number;
+  maxKeySize: number;
+}
+
+export interface NativeDamage {
+  repo: string | null;
+  path: string | null;
+  blob: number;
+  chunk: number | null;
+  reason: string;
+}
+
+export interface NativeVerifyReport {
+  files: number;
+  blobs: number;
+  chunks: number;
+  bytes: number;
+  damaged: NativeDamage[];
+}
+
+export interface NativeOpenOptions {
+  /** Chunk size for new uploads (multiple of 4096, 64 KiB..1 GiB); recorded as the default at creation. */
+  chunkSize?: number;
+  readOnly?: boolean;
+  /** Upper bound of the memory map at creation (bytes). */
+  maxSize?: number;
+  maxReaders?: number;
+  /** Files smaller than this are returned as copies instead of mirrored views. */
+  copyBelow?: number;
+}
+
+export declare class NativeStore {
+  constructor();
+  /** Opens (or shares, per process) the database of a cache directory, off the JS thread. */
+  open(path: string, options?: NativeOpenOptions): Promise<void>;
+  /** Idempotent. Later calls throw MC_ERR_CLOSED; live views stay valid until released or collected. */
+  close(): void;
+  fileInfo(repo: string, path: string): NativeFileInfo | null;
+  /**
+   * The file's bytes with no copy: a Buffer over private mappings of the database's pages.
+   * - Valid while it is referenced: it pins its read snapshot (libmdbx never reuses those pages).
+   * - Writes into it are memory-safe and never reach the database, but are visible through other views of
+   *   the same file from the same snapshot (they share one mapping). Treat views as read-only.
+   * - Files under `copyBelow` bytes, and platforms without zero-copy (stats().zeroCopy false), get a copy.
+   * Throws MC_ERR_TOO_LARGE above 4 GiB (Node's Buffer limit): use getRange().
+   */
+  getFile(repo: string, path: string): Buffer | null;
+  /** Bytes [offset, offset+length) as a view (same rules as getFile). RangeError outside the file. */
+  getRange(repo: string, path: string, offset: number, length: number): Buffer | null;
+  /** Detaches a view returned by getFile/getRange (its length becomes 0). False for any other Buffer. */
+  release(view: Uint8Array): boolean;
+  listFiles(repo?: string): NativeFileInfo[];
+  stats(): NativeStats;
+  /** Recomputes every chunk's CRC32C off the JS thread. */
+  verify(): Promise<NativeVerifyReport>;
+
+  beginUpload(options: {
+    size?: number;
+    chunkSize?: number;
+    resumeKey?: string;
+    sha256?: string;
+    wantSha1?: boolean;
+  }): Promise<NativeUploadInfo>;
+  /** Stores one chunk durably. `data` must not be modified or detached until the promise settles. */
+  putChunk(id: number, index: number, data: Uint8Array): Promise<void>;
+  /** Checks sizes and hashes, then makes the file visible atomically. A hash mismatch drops the upload. */
+  commitUpload(
+    id: number,
+    options: { repo: string; path: string; size?: number; sha256?: string; gitSha1?: string },
+  ): Promise<NativeFileInfo>;
+  abortUpload(id: number): Promise<void>;
+  listUploads(): NativeUploadInfo[];
+  /** Names stored content (by sha256) as (repo, path); MC_ERR_NOT_FOUND if the content is not stored. */
+  linkFile(repo: string, path: string, sha256: string): Promise<NativeFileInfo>;
+  deleteFile(repo: string, path: string): Promise<boolean>;
+
+  getDoc(kind: string, name: string): string | null;
+  /** value null deletes. expect: undefined = unconditional, null = only if absent, string = only if equal
+   *  (else MC_ERR_BUSY). */
+  putDoc(kind: string, name: string, value: string | null, expect?: string | null): Promise<void>;
+  listDocs(kind: string, prefix?: string): { name: string; value: string }[];
+}
+
+export interface NativeErrorEntry {
+  name: string;
+  value: number;
+  message: string;
+}
+
+export interface NativeInfo {
+  libmdbx: string;
+  formatVersion: number;
+  abiVersion: number;
+  crc32c: string;
+  sha256: string;
+  sha1: string;
+  defaultChunkSize: number;
+  payloadOffset: number;
+}
+
+export interface NativeBinding {
+  NativeStore: typeof NativeStore;
+  crc32c(data: string | ArrayBufferView, seed?: number): number;
+  /** The table-driven implementation, for tests that compare it with the accelerated one. */
+  crc32cPortable(data: string | ArrayBufferView, seed?: number): number;
+  errorTable(): NativeErrorEntry[];
+  errorName(code: number): string;
+  setErrorClass(cls: new (code: string, message: string, errno: number) => Error): void;
+  info(): NativeInfo;
+}

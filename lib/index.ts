@@ -1,0 +1,21 @@
+export { ChunkStorage } from './store/chunk-storage';
+export type {
+  ChunkStorageOptions,
+  Damage,
+  FileInfo,
+  FileView,
+  ReadRangeOptions,
+  StorageStats,
+  StoreFileOptions,
+  UploadInfo,
+  VerifyReport,
+} from './store/chunk-storage';
+export { crc32c } from './crc32c';
+export {
+  HUB_ERROR_CODES,
+  HubError,
+  ModelCacheError,
+  ModelStoreError,
+  STORE_ERROR_CODES,
+} from './errors';
+export type { HubErrorCode, StoreErrorCode } from './errors';

@@ -1,0 +1,42 @@
+// SHA-256 (FIPS 180-4): checks downloaded model files against the Hugging Face LFS oid, which is the
+// SHA-256 of the whole file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mc {
+
+// Streaming SHA-256. Any number of update() calls of any size, then one final(); after final() the object
+// is spent, assign a fresh Sha256 to start over.
+//
+// The object is plain, trivially copyable state without pointers: copying it snapshots the hash so far
+// (e.g. at a chunk boundary), and the copy continues independently. Distinct objects may be used from
+// different threads at the same time; one object is not thread-safe.
+class Sha256 {
+ public:
+  static constexpr size_t kDigestSize = 32;
+
+  // Uses the fastest block function this CPU supports (see impl()).
+  Sha256() noexcept;
+  // Always uses the portable block function; for tests and benchmarks of the fallback.
+  static Sha256 portable() noexcept;
+
+  // `data` may be null when `len` is 0.
+  void update(const void* data, size_t len) noexcept;
+  void final(uint8_t out[kDigestSize]) noexcept;
+
+  // Name of the block function Sha256() uses: "sha-ni" or "portable". A static string.
+  static const char* impl() noexcept;
+
+ private:
+  explicit Sha256(bool portable) noexcept;
+  void compress(const uint8_t* blocks, size_t count) noexcept;
+
+  uint32_t state_[8];
+  uint64_t length_;      // bytes passed to update(); the first length_ % 64 bytes of buffer_ are pending
+  uint8_t buffer_[64];
+  bool portable_;
+};
+
+}  // namespace mc

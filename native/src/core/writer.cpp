@@ -1,0 +1,109 @@
+#include "core/writer.hpp"
+
+#include <future>
+
+namespace mc {
+
+Writer::Writer(MDBX_env* env) : env_(env), thread_([this] { run(); }) {}
+
+Writer::~Writer() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();  // EnvDeleter never destroys the environment on this thread
+}
+
+void Writer::submit(Job job, Done done, size_t weight) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    lock.unlock();
+    done(Error{MC_ERR_CLOSED, "writer stopped"});
+    return;
+  }
+  queue_.push_back(Item{std::move(job), std::move(done), weight});
+  cv_.notify_one();
+}
+
+Error Writer::run_sync(Job job) {
+  std::promise<Error> result;
+  auto fut = result.get_future();
+  submit(std::move(job), [&result](const Error& e) { result.set_value(e); });
+  return fut.get();
+}
+
+static Error commit_or_abort(MDBX_txn* txn, const Error& job_error) {
+  if (!job_error.ok()) {
+    mdbx_txn_abort(txn);
+    return job_error;
+  }
+  int rc = mdbx_txn_commit(txn);
+  if (rc != MDBX_SUCCESS) return Error{rc, "commit"};
+  return {};
+}
+
+Error Writer::run_one(Item& item) {
+  MDBX_txn* txn = nullptr;
+  int rc = mdbx_txn_begin(env_, nullptr, MDBX_TXN_READWRITE, &txn);
+  if (rc != MDBX_SUCCESS) return Error{rc, "begin write transaction"};
+  Error e;
+  try {
+    e = item.job(txn);
+  } catch (const std::bad_alloc&) {
+    e = Error{MC_ERR_NOMEM, "write job"};
+  } catch (...) {
+    e = Error{MC_ERR_INTERNAL, "write job threw"};
+  }
+  return commit_or_abort(txn, e);
+}
+
+Error Writer::run_group(std::deque<Item>& group) {
+  MDBX_txn* txn = nullptr;
+  int rc = mdbx_txn_begin(env_, nullptr, MDBX_TXN_READWRITE, &txn);
+  if (rc != MDBX_SUCCESS) return Error{rc, "begin write transaction"};
+  Error e;
+  for (auto& item : group) {
+    try {
+      e = item.job(txn);
+    } catch (...) {
+      e = Error{MC_ERR_INTERNAL, "write job threw"};
+    }
+    if (!e.ok()) break;
+  }
+  return commit_or_abort(txn, e);
+}
+
+void Writer::run() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;
+    std::deque<Item> group;
+    size_t weight = 0;
+    while (!queue_.empty() && group.size() < kMaxGroupJobs &&
+           (group.empty() || weight + queue_.front().weight <= kMaxGroupWeight)) {
+      weight += queue_.front().weight;
+      group.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+
+    if (group.size() == 1) {
+      Error e = run_one(group.front());
+      group.front().done(e);
+    } else {
+      Error e = run_group(group);
+      if (e.ok()) {
+        for (auto& item : group) item.done(e);
+      } else {
+        // Roll back happened; give every job its own transaction so only the failing one fails.
+        for (auto& item : group) item.done(run_one(item));
+      }
+    }
+    group.clear();  // destroy captures outside the lock
+    lock.lock();
+  }
+}
+
+}  // namespace mc

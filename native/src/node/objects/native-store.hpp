@@ -1,0 +1,64 @@
+// NativeStore: the JS handle on a core Store (binding.d.ts declares its surface).
+#pragma once
+#include <napi.h>
+
+#include <memory>
+
+#include "core/store.hpp"
+#include "core/view.hpp"
+#include "node/util/completion-queue.hpp"
+
+namespace mc::node {
+
+class NativeStore : public Napi::ObjectWrap<NativeStore> {
+ public:
+  static Napi::Function Init(Napi::Env env);
+  explicit NativeStore(const Napi::CallbackInfo& info);
+  ~NativeStore() override;
+
+  /** Called by OpenWorker on the JS thread when the environment is open. */
+  void Opened(Napi::Env env, std::shared_ptr<Store> store);
+
+ private:
+  Napi::Value JS_open(const Napi::CallbackInfo& info);
+  Napi::Value JS_close(const Napi::CallbackInfo& info);
+  Napi::Value JS_fileInfo(const Napi::CallbackInfo& info);
+  Napi::Value JS_getFile(const Napi::CallbackInfo& info);
+  Napi::Value JS_getRange(const Napi::CallbackInfo& info);
+  Napi::Value JS_release(const Napi::CallbackInfo& info);
+  Napi::Value JS_listFiles(const Napi::CallbackInfo& info);
+  Napi::Value JS_stats(const Napi::CallbackInfo& info);
+  Napi::Value JS_verify(const Napi::CallbackInfo& info);
+  Napi::Value JS_beginUpload(const Napi::CallbackInfo& info);
+  Napi::Value JS_putChunk(const Napi::CallbackInfo& info);
+  Napi::Value JS_commitUpload(const Napi::CallbackInfo& info);
+  Napi::Value JS_abortUpload(const Napi::CallbackInfo& info);
+  Napi::Value JS_listUploads(const Napi::CallbackInfo& info);
+  Napi::Value JS_linkFile(const Napi::CallbackInfo& info);
+  Napi::Value JS_deleteFile(const Napi::CallbackInfo& info);
+  Napi::Value JS_getDoc(const Napi::CallbackInfo& info);
+  Napi::Value JS_putDoc(const Napi::CallbackInfo& info);
+  Napi::Value JS_listDocs(const Napi::CallbackInfo& info);
+
+  /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
+  bool RequireOpen(Napi::Env env);
+  /** A promise rejected with MC_ERR_CLOSED, for async entry points called on a closed store. */
+  Napi::Value RejectClosed(Napi::Env env);
+  /** A Buffer with bytes [offset, offset+length) of the file: a view over a shared mirror when possible. */
+  Napi::Value MakeView(Napi::Env env, Snapshot& snap, const FileInfo& f, uint64_t offset, uint64_t length);
+  /** Releases everything this handle owns. Idempotent; called by close(), the destructor and the
+   *  environment's cleanup hook. Precondition: on the JS thread of this handle's napi_env. */
+  void CloseHandles();
+  static void CleanupHook(void* arg);
+
+  std::shared_ptr<Store> store_;
+  std::unique_ptr<SnapshotCache> snapshots_;
+  std::shared_ptr<CompletionQueue> queue_;
+  bool opening_ = false;
+  bool closed_ = false;
+  bool hook_added_ = false;
+  uint64_t copy_below_ = 64 << 10;  // files smaller than this are copied: cheaper than mapping them
+  napi_env env_ = nullptr;
+};
+
+}  // namespace mc::node
