@@ -19,3 +19,5 @@ export {
   STORE_ERROR_CODES,
 } from './errors';
 export type { HubErrorCode, StoreErrorCode } from './errors';
+export * from './inference';
+export * from './gguf';

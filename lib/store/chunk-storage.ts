@@ -1,6 +1,8 @@
 // ChunkStorage: model files in one libmdbx database, handed out zero-copy.
+import fs from 'node:fs';
+import nodePath from 'node:path';
 import { Readable } from 'node:stream';
-import type { NativeFileInfo, NativeStore, NativeUploadInfo } from '../../binding';
+import type { NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
 import { invalidArgument } from '../errors';
 
@@ -321,6 +323,20 @@ export class ChunkStorage {
       throw err;
     }
     return { start, end };
+  }
+
+  /**
+   * Writes the file to `dest` as a real file, for loaders that only open paths (onnxruntime's external
+   * data, GGUF loaders). Creates `dest`'s directory, then replaces `dest` atomically. The bytes move inside
+   * the kernel: a reflink where the filesystem supports it (btrfs, XFS: the copy shares the database's
+   * blocks), else copy_file_range, else read/write; `method` says which did. Rejects MC_ERR_NOT_FOUND.
+   */
+  async materialize(repo: string, path: string, dest: string): Promise<NativeMaterializeResult> {
+    checkName(repo, 'repo');
+    checkName(path, 'path');
+    checkName(dest, 'dest');
+    await fs.promises.mkdir(nodePath.dirname(nodePath.resolve(dest)), { recursive: true });
+    return this[kNative].materialize(repo, path, dest);
   }
 
   /** Deletes a file; its content goes when no other file names it. Resolves to whether it existed. */

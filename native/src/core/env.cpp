@@ -12,7 +12,6 @@
 #include <fstream>
 #include <condition_variable>
 #include <map>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -30,17 +29,14 @@ uint64_t now_ms() noexcept {
 
 // The registry of open environments. libmdbx does not support opening one database twice in a process
 // (libmdbx.md; its POSIX file locks are per process, so closing one copy would drop the other's locks), and
-// Node worker threads load the addon once each, so every opener goes through here. An open of a path
-// waits while an environment of that path is still closing, so a close and a re-open never overlap. The
-// registry lock is not held while closing: a close joins threads whose callbacks may close other envs.
+// Node worker threads load the addon once each, so every opener goes through here. An entry stays until
+// its environment has finished closing (~Env erases it); an open that finds an expired entry waits for
+// that, so a close and a re-open never overlap. The registry lock is not held while closing: a close joins
+// threads whose callbacks may close other environments.
 static std::mutex g_registry_mu;
 static std::condition_variable g_registry_cv;
-struct Registry {
-  std::map<std::string, std::weak_ptr<Env>> open;
-  std::set<std::string> closing;
-};
-static Registry& registry() {
-  static auto* r = new Registry();  // never destroyed: environments may close during static destruction
+static std::map<std::string, std::weak_ptr<Env>>& registry() {
+  static auto* r = new std::map<std::string, std::weak_ptr<Env>>();  // never destroyed: envs may close late
   return *r;
 }
 
@@ -79,19 +75,19 @@ Error Env::open(const EnvOptions& opts, std::shared_ptr<Env>* out) {
   }
   std::string key(resolved);
 
-  std::shared_ptr<Env> failed;  // destroyed after the lock is released (its destructor takes the lock)
+  std::shared_ptr<Env> failed;  // destroyed after the lock is released
   std::unique_lock<std::mutex> lock(g_registry_mu);
   auto& reg = registry();
-  g_registry_cv.wait(lock, [&] { return reg.closing.count(key) == 0; });
-  auto it = reg.open.find(key);
-  if (it != reg.open.end()) {
+  for (;;) {
+    auto it = reg.find(key);
+    if (it == reg.end()) break;
     if (auto existing = it->second.lock()) {
       if (existing->read_only_ && !opts.read_only)
         return Error{MC_ERR_READ_ONLY, "database already open read-only in this process"};
       *out = std::move(existing);
       return {};
     }
-    reg.open.erase(it);
+    g_registry_cv.wait(lock);  // the previous environment of this path is still closing
   }
   std::shared_ptr<Env> env(new Env(), EnvDeleter());
   env->dir_key_ = key;
@@ -101,25 +97,17 @@ Error Env::open(const EnvOptions& opts, std::shared_ptr<Env>* out) {
     failed = std::move(env);
     return e;
   }
-  reg.open[key] = env;
+  reg[key] = env;
   *out = std::move(env);
   return {};
 }
 
 Env::~Env() {
-  auto& reg = registry();
-  if (registered_) {
-    std::lock_guard<std::mutex> lock(g_registry_mu);
-    reg.closing.insert(dir_key_);
-  }
   close_handles();
-  if (registered_) {
-    std::lock_guard<std::mutex> lock(g_registry_mu);
-    reg.closing.erase(dir_key_);
-    auto it = reg.open.find(dir_key_);
-    if (it != reg.open.end() && it->second.expired()) reg.open.erase(it);
-    g_registry_cv.notify_all();
-  }
+  if (!registered_) return;
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  registry().erase(dir_key_);  // only this (expired) environment can be registered under its key
+  g_registry_cv.notify_all();
 }
 
 void Env::close_handles() noexcept {

@@ -1,6 +1,9 @@
 #include "core/writer.hpp"
 
+#include <chrono>
 #include <future>
+
+#include "core/mdbx_alloc.hpp"
 
 namespace mc {
 
@@ -76,9 +79,25 @@ Error Writer::run_group(std::deque<Item>& group) {
 
 void Writer::run() {
   std::unique_lock<std::mutex> lock(mu_);
+  bool trimmed = true;
   for (;;) {
+    if (!trimmed && queue_.empty() && !stopping_) {
+      // Idle for a second after writing: give libmdbx's pooled page buffers back (mdbx_alloc.hpp).
+      if (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_ || !queue_.empty(); })) {
+        lock.unlock();
+        mdbx_alloc_trim();
+        lock.lock();
+        trimmed = true;
+        continue;
+      }
+    }
     cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;
+    if (queue_.empty()) {
+      lock.unlock();
+      mdbx_alloc_trim();
+      return;
+    }
+    trimmed = false;
     std::deque<Item> group;
     size_t weight = 0;
     while (!queue_.empty() && group.size() < kMaxGroupJobs &&

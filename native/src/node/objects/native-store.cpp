@@ -70,6 +70,7 @@ Napi::Function NativeStore::Init(Napi::Env env) {
                          InstanceMethod<&NativeStore::JS_getDoc>("getDoc"),
                          InstanceMethod<&NativeStore::JS_putDoc>("putDoc"),
                          InstanceMethod<&NativeStore::JS_listDocs>("listDocs"),
+                         InstanceMethod<&NativeStore::JS_materialize>("materialize"),
                      });
 }
 
@@ -186,12 +187,17 @@ Napi::Value NativeStore::MakeView(Napi::Env env, Snapshot& snap, const FileInfo&
     if (f.size >= copy_below_) e = snap.mirror(f, first, last, &m);
     if (e.ok()) {
       uint8_t* data = m->data() + (offset - uint64_t(first) * f.chunk_size);
-      auto* hint = new ViewHint{m, int64_t(length)};
-      buf = Napi::Buffer<uint8_t>::NewOrCopy(env, data, size_t(length), FinalizeView, hint);
-      if (env.IsExceptionPending()) return env.Undefined();
+      // Take the length out of V8's count before creating the buffer, which adds it: afterwards would
+      // be too late, the creation itself would already have crossed V8's limit and started a GC.
       Addon& addon = GetAddon(env);
       Napi::MemoryManagement::AdjustExternalMemory(env, addon.view_credit - int64_t(length));
       addon.view_credit = 0;
+      auto* hint = new ViewHint{m, int64_t(length)};
+      buf = Napi::Buffer<uint8_t>::NewOrCopy(env, data, size_t(length), FinalizeView, hint);
+      if (env.IsExceptionPending()) {
+        addon.view_credit += int64_t(length);  // no buffer: V8 never counted it
+        return env.Undefined();
+      }
     } else if (e.rc == MC_ERR_UNSUPPORTED) {
       buf = Napi::Buffer<uint8_t>::New(env, size_t(length));
       if (env.IsExceptionPending()) return env.Undefined();

@@ -39,6 +39,7 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
   Napi::Value JS_getDoc(const Napi::CallbackInfo& info);
   Napi::Value JS_putDoc(const Napi::CallbackInfo& info);
   Napi::Value JS_listDocs(const Napi::CallbackInfo& info);
+  Napi::Value JS_materialize(const Napi::CallbackInfo& info);  // defined in workers/materialize-worker.cpp
 
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);
