@@ -132,6 +132,29 @@ export declare class NativeStore {
    *  (else MC_ERR_BUSY). */
   putDoc(kind: string, name: string, value: string | null, expect?: string | null): Promise<void>;
   listDocs(kind: string, prefix?: string): { name: string; value: string }[];
+  /**
+   * Writes the file's content to `dest` (its directory must exist) off the JS thread, replacing it
+   * atomically (temporary file, fsync, rename), for loaders that open paths. Tries FICLONERANGE (the copy
+   * shares the database's blocks), then copy_file_range, then read/write, falling back when the
+   * filesystem refuses; `method` starts lower down that list. `verify` checks each chunk's CRC32C first.
+   * Rejects MC_ERR_NOT_FOUND when the file is not stored.
+   */
+  materialize(
+    repo: string,
+    path: string,
+    dest: string,
+    options?: { method?: NativeCopyMethod; verify?: boolean },
+  ): Promise<NativeMaterializeResult>;
+}
+
+/** How materialize() moved the bulk of the bytes. */
+export type NativeCopyMethod = 'reflink' | 'copy_file_range' | 'copy';
+
+export interface NativeMaterializeResult {
+  method: NativeCopyMethod;
+  bytes: number;
+  /** sha256 of the content written (the version the copy read, if a writer replaced the file since). */
+  sha256: string;
 }
 
 export interface NativeErrorEntry {

@@ -159,15 +159,19 @@ export class ChunkStorage {
     const upload = await native.beginUpload({ size, sha256: options.sha256, wantSha1: options.gitSha1 !== undefined });
     const cs = upload.chunkSize;
     const inflight = new Set<Promise<void>>();
+    // Staging buffers of the stream path, reused once their chunk is durable: memory stays at
+    // (writeConcurrency + 1) chunks however large the file, instead of a new chunk-sized buffer per chunk.
+    const spare: Buffer[] = [];
     let failure: unknown;
     let stored = 0;
-    const put = async (index: number, chunk: Uint8Array): Promise<void> => {
+    const put = async (index: number, chunk: Uint8Array, recycle?: Buffer): Promise<void> => {
       while (inflight.size >= this.writeConcurrency) await Promise.race(inflight);
       if (failure !== undefined) throw failure;
       options.signal?.throwIfAborted();
       const p = native.putChunk(upload.id, index, chunk).then(
         () => {
           stored += chunk.byteLength;
+          if (recycle) spare.push(recycle);
           options.onProgress?.(stored, size);
         },
         (err: unknown) => {
@@ -184,7 +188,7 @@ export class ChunkStorage {
         total = data.byteLength;
       } else {
         // Re-chunk the stream into chunk-sized buffers (copied: an iterator may reuse its buffers).
-        let staging = Buffer.allocUnsafeSlow(cs);
+        let staging = spare.pop() ?? Buffer.allocUnsafeSlow(cs);
         let fill = 0;
         let index = 0;
         for await (const piece of data as AsyncIterable<Uint8Array>) {
@@ -196,8 +200,8 @@ export class ChunkStorage {
             fill += n;
             off += n;
             if (fill === cs) {
-              await put(index++, staging);
-              staging = Buffer.allocUnsafeSlow(cs);
+              await put(index++, staging, staging);
+              staging = spare.pop() ?? Buffer.allocUnsafeSlow(cs);
               fill = 0;
             }
           }

@@ -13,7 +13,15 @@
  *    mc_strerror() and mc_strcode() return static strings and are thread-safe.
  *  - Memory: strings and arrays returned by the library are freed only with mc_free(). File views are
  *    released only with mc_view_release().
- *  - Threads: a handle may be used from any thread, one call at a time per handle unless stated.
+ *  - Threads: every function may be called from any thread. An mc_store may be used by several threads at
+ *    once, except that mc_close() must not overlap any other call on the same handle. An mc_view is
+ *    immutable; release it once, from any thread.
+ *  - Processes: many processes may open one cache at once (one of them, typically Node, writing). A
+ *    reader never blocks the writer and never sees a partly written file: a file appears whole when its
+ *    upload commits. After fork(), the child must not use, close or release anything its parent opened
+ *    (they belong to the parent's locks and threads): it opens the cache again.
+ *  - Version: the same static libmdbx build as the Node addon is linked in. A library built with another
+ *    libmdbx configuration cannot open the database (MDBX_VERSION_MISMATCH).
  */
 #ifndef MODEL_CACHE_H
 #define MODEL_CACHE_H
@@ -29,6 +37,16 @@
 #define MC_API
 #endif
 
+/* Every function of this ABI reports failures by return code and never throws: noexcept for C++ callers
+ * (definitions catch everything at the boundary), the nothrow attribute for C compilers that know it. */
+#if defined(__cplusplus)
+#define MC_NOTHROW noexcept
+#elif defined(__GNUC__)
+#define MC_NOTHROW __attribute__((__nothrow__))
+#else
+#define MC_NOTHROW
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -40,7 +58,8 @@ extern "C" {
 
 /*
  * Error table: X(name, value, message). The same table is mirrored by lib/errors.ts (TypeScript) and
- * python/model_cache/_errors.py; test/native/errors.test.ts checks that the three agree.
+ * python/model_cache/_errors.py; test/native/09.error-tables.test.ts and python/tests/test_errors.py check
+ * that the three agree.
  */
 #define MC_ERROR_TABLE(X)                                                                                  \
   X(MC_ERR_INVALID_ARGUMENT, -32001, "invalid argument")                                                   \
@@ -69,20 +88,189 @@ enum mc_error {
 };
 
 /** Returns MC_ABI_VERSION of the loaded library. Never fails. */
-MC_API int mc_abi_version(void);
+MC_API int mc_abi_version(void) MC_NOTHROW;
 
 /** Static, thread-safe English message for any code (ours, libmdbx's, or errno). Never NULL. */
-MC_API const char *mc_strerror(int code);
+MC_API const char *mc_strerror(int code) MC_NOTHROW;
 
 /** Static, thread-safe stable name of a code: "MC_ERR_NOT_FOUND", "MDBX_MAP_FULL", "ENOSPC", ...
  *  Returns "MC_OK" for 0 and "UNKNOWN" for a code it does not know. Never NULL. */
-MC_API const char *mc_strcode(int code);
+MC_API const char *mc_strcode(int code) MC_NOTHROW;
 
 /** Number of entries in the model-cache error table, and the i-th entry (0-based).
  *  \retval MC_OK, MC_ERR_INVALID_ARGUMENT when i is out of range.
  *  [out] value and name (static string). */
-MC_API int mc_error_count(void);
-MC_API int mc_error_entry(int i, int *value, const char **name);
+MC_API int mc_error_count(void) MC_NOTHROW;
+MC_API int mc_error_entry(int i, int *value, const char **name) MC_NOTHROW;
+
+/** Thread-local detail of the last failure on the calling thread ("open /x/model-cache.mdbx: ..."), or ""
+ *  when the last call succeeded or the code says it all. Valid until the next mc_* call on this thread.
+ *  Never NULL. */
+MC_API const char *mc_last_error(void) MC_NOTHROW;
+
+/* ---- Stores -------------------------------------------------------------------------------------- */
+
+/** An open cache directory (opaque). Create with mc_open(), destroy with mc_close(). */
+typedef struct mc_store mc_store;
+
+/** mc_open() flags. */
+#define MC_OPEN_READ_ONLY 0x1u /**< No writes; never creates the database; another process may write. */
+
+/** Opens the cache in directory `dir` (the database is dir/model-cache.mdbx).
+ *  Handles of one directory in one process share one libmdbx environment, which closes when the last
+ *  handle and the last view of it are gone.
+ *  \param [in] dir    Cache directory (NUL-terminated). Without MC_OPEN_READ_ONLY it is created if missing.
+ *  \param [in] flags  0 or MC_OPEN_READ_ONLY. Read-write is for creating a cache; this ABI has no writes.
+ *  \param [out] out   The new handle; set only on success. Release it with mc_close().
+ *  \retval MC_OK
+ *  \retval MC_ERR_NOT_FOUND          read-only and there is no database in `dir`.
+ *  \retval MC_ERR_FORMAT             not a model-cache database, or another format version.
+ *  \retval MC_ERR_READ_ONLY          read-write requested while this process has it open read-only.
+ *  \retval MDBX_VERSION_MISMATCH     the database is in use by an incompatible libmdbx build.
+ *  \retval MC_ERR_INVALID_ARGUMENT, errno values (EACCES, ...). */
+MC_API int mc_open(const char *dir, unsigned flags, mc_store **out) MC_NOTHROW;
+
+/** Closes a handle and frees it. Views opened through it stay valid until released: the environment
+ *  closes after the last one. Must not overlap any other call on this handle. NULL is accepted.
+ *  \retval MC_OK */
+MC_API int mc_close(mc_store *store) MC_NOTHROW;
+
+/** A stored file's metadata (fixed layout; a change bumps MC_ABI_VERSION). Like POSIX `struct stat`
+ *  beside stat(), the struct shares its name with the function that fills it: write `struct mc_file_info`. */
+struct mc_file_info {
+  uint64_t size;         /**< bytes */
+  uint64_t stored_ms;    /**< when it was stored, Unix milliseconds */
+  uint32_t chunk_size;   /**< chunk size of its content */
+  uint32_t chunk_count;
+  uint32_t has_git_sha1; /**< 1 when git_sha1 is known */
+  uint32_t reserved0;
+  uint8_t sha256[32];    /**< sha256 of the content: also its address in the store */
+  uint8_t git_sha1[20];  /**< git blob sha1 of the content, when has_git_sha1 */
+  uint8_t reserved1[4];
+};
+
+/** Metadata of (repo, path).
+ *  \param [out] out  Written only on success.
+ *  \retval MC_OK, MC_ERR_NOT_FOUND (no such file), MC_ERR_INVALID_NAME, MC_ERR_CLOSED. */
+MC_API int mc_file_info(mc_store *store, const char *repo, const char *path, struct mc_file_info *out) MC_NOTHROW;
+
+/** Files as a JSON array, sorted by repo then path: [{"repo","path","size","sha256","gitSha1"|null,
+ *  "storedAt","chunkSize","chunkCount"}] (the field names of the TypeScript FileInfo).
+ *  \param [in] repo   Only this repo's files, or NULL for all.
+ *  \param [out] json  NUL-terminated UTF-8, owned by the caller: free it with mc_free().
+ *  \retval MC_OK, MC_ERR_CLOSED, MC_ERR_NOMEM. */
+MC_API int mc_list_files(mc_store *store, const char *repo, char **json) MC_NOTHROW;
+
+/** Repos that have stored files or a manifest, as a sorted JSON array of strings.
+ *  \param [out] json  Free with mc_free(). */
+MC_API int mc_list_repos(mc_store *store, char **json) MC_NOTHROW;
+
+/** A document of the docs table: (kind "manifest", name = repo id) is a repo's manifest (JSON).
+ *  \param [out] value  The bytes, followed by a NUL the length does not count; free with mc_free().
+ *  \param [out] len    Length in bytes (may be NULL).
+ *  \retval MC_OK, MC_ERR_NOT_FOUND, MC_ERR_CLOSED. */
+MC_API int mc_get_doc(mc_store *store, const char *kind, const char *name, char **value, size_t *len) MC_NOTHROW;
+
+/** Documents of `kind` whose name starts with `prefix` (NULL = all), sorted by name, as a JSON array
+ *  [{"name","value"}]; values are JSON strings (bytes that are not UTF-8 become U+FFFD).
+ *  \param [out] json  Free with mc_free(). */
+MC_API int mc_list_docs(mc_store *store, const char *kind, const char *prefix, char **json) MC_NOTHROW;
+
+/** Database statistics (fixed layout; a change bumps MC_ABI_VERSION). Write `struct mc_stats`. */
+struct mc_stats {
+  uint64_t files, blobs, chunks, uploads, docs;
+  uint64_t logical_bytes; /**< sum of file sizes */
+  uint64_t stored_bytes;  /**< sum of distinct contents' sizes */
+  uint64_t db_file_bytes, db_used_bytes, map_size, txnid;
+  uint32_t page_size, chunk_size, max_readers, readers_used;
+  uint32_t read_only; /**< 1 when opened with MC_OPEN_READ_ONLY */
+  uint32_t zero_copy; /**< 1 when views map the database's pages (Linux); 0: views are copies */
+};
+
+/** \param [out] out  Written only on success. \retval MC_OK, MC_ERR_CLOSED, libmdbx codes. */
+MC_API int mc_stats(mc_store *store, struct mc_stats *out) MC_NOTHROW;
+
+/** Recomputes every chunk's CRC32C and checks every record (reads the whole database; may take long).
+ *  \param [out] json  {"files","blobs","chunks","bytes","damaged":[{"repo"|null,"path"|null,"blob",
+ *                     "chunk"|null,"reason"}]}; free with mc_free(). Damage is reported, not returned
+ *                     as an error.
+ *  \retval MC_OK, MC_ERR_CLOSED, libmdbx codes. */
+MC_API int mc_verify(mc_store *store, char **json) MC_NOTHROW;
+
+/* ---- Views: a file's bytes, zero-copy --------------------------------------------------------------- */
+
+/** Bytes of one file from one database state (opaque). Create with mc_view_open(), destroy with
+ *  mc_view_release(). */
+typedef struct mc_view mc_view;
+
+/** mc_view_open() `length` for "to the end of the file". */
+#define MC_VIEW_TO_END UINT64_MAX
+
+/** Bytes [offset, offset+length) of (repo, path), with no copy where the platform allows it.
+ *  On Linux the view maps the database's own pages privately (MAP_PRIVATE, PROT_READ|PROT_WRITE) into one
+ *  contiguous, page-aligned range; files under 64 KiB are copied instead (cheaper than mapping them).
+ *  Validity: *data stays valid and unchanged until mc_view_release(view), even across mc_close() and
+ *  concurrent writes by any process: the view pins its read snapshot (libmdbx never reuses its pages;
+ *  a view held through many rewrites makes the database file grow). Writes into *data do not crash and
+ *  never reach the database, but are seen by other views of the same file and snapshot in this process:
+ *  treat the bytes as read-only.
+ *  \param [in] offset  First byte; at most the file size.
+ *  \param [in] length  Number of bytes, or MC_VIEW_TO_END.
+ *  \param [out] view   The new view; release it with mc_view_release(). Set only on success.
+ *  \param [out] data   First byte. Not NULL, also for length 0 (then it must not be read).
+ *  \param [out] size   Number of bytes.
+ *  \retval MC_OK
+ *  \retval MC_ERR_NOT_FOUND         no such file.
+ *  \retval MC_ERR_INVALID_ARGUMENT  the range is outside the file.
+ *  \retval MC_ERR_INVALID_NAME, MC_ERR_CLOSED, MC_ERR_CORRUPT, MC_ERR_NOMEM, errno (ENOMEM: mmap). */
+MC_API int mc_view_open(mc_store *store, const char *repo, const char *path, uint64_t offset, uint64_t length,
+                        mc_view **view, const uint8_t **data, size_t *size) MC_NOTHROW;
+
+/** Metadata of the file as of the view's snapshot (what the view shows), and whether the view maps the
+ *  database (1) or is a copy (0).
+ *  \param [out] info       May be NULL.
+ *  \param [out] zero_copy  May be NULL.
+ *  \retval MC_OK, MC_ERR_INVALID_ARGUMENT (view NULL). */
+MC_API int mc_view_info(const mc_view *view, struct mc_file_info *info, int *zero_copy) MC_NOTHROW;
+
+/** Releases a view: its memory is unmapped or freed at once, so nothing may use its data afterwards.
+ *  NULL is accepted. \retval MC_OK */
+MC_API int mc_view_release(mc_view *view) MC_NOTHROW;
+
+/* ---- Materializing: a real file for path-based loaders ------------------------------------------------ */
+
+/** mc_materialize() flags. */
+#define MC_MATERIALIZE_VERIFY 0x1u       /**< check every chunk's CRC32C first (reads the data) */
+#define MC_MATERIALIZE_NO_REFLINK 0x2u   /**< start with copy_file_range */
+#define MC_MATERIALIZE_PLAIN_COPY 0x4u   /**< only read/write (pwrite from the map) */
+
+/** How mc_materialize() moved the bytes. */
+enum mc_copy_method {
+  MC_COPY_REFLINK = 1,         /**< FICLONERANGE: shares the database's disk blocks, copy-on-write */
+  MC_COPY_COPY_FILE_RANGE = 2, /**< in-kernel copy */
+  MC_COPY_PLAIN = 3            /**< pwrite from the memory map */
+};
+
+/** Static name of an mc_copy_method: "reflink", "copy_file_range", "copy"; "unknown" otherwise. */
+MC_API const char *mc_copy_method_name(int method) MC_NOTHROW;
+
+/** Writes the content of (repo, path) to the file `dest`, replacing it atomically (temporary file in the
+ *  same directory, fsync, rename, fsync of the directory). The directory must exist. Tries reflink, then
+ *  copy_file_range, then a plain copy, each falling back when the filesystem refuses it; the file's size
+ *  is checked before the rename. The copy reads one database state: a concurrent rewrite of the file
+ *  yields either version whole, and `info` says which. Runs for as long as the copy takes; thread-safe.
+ *  \param [in] flags    0 or MC_MATERIALIZE_* flags.
+ *  \param [out] method  The mc_copy_method that moved the bulk of the bytes (may be NULL).
+ *  \param [out] info    The file that was written: size, sha256, ... (may be NULL).
+ *  \retval MC_OK, MC_ERR_NOT_FOUND, MC_ERR_CORRUPT, MC_ERR_SIZE_MISMATCH, errno values (ENOENT: no such
+ *          directory, ENOSPC, EACCES, ...). */
+MC_API int mc_materialize(mc_store *store, const char *repo, const char *path, const char *dest, unsigned flags,
+                          int *method, struct mc_file_info *info) MC_NOTHROW;
+
+/* ---- Memory ------------------------------------------------------------------------------------------ */
+
+/** Frees memory the library returned (JSON strings, document values). NULL is accepted. \retval MC_OK */
+MC_API int mc_free(void *p) MC_NOTHROW;
 
 #ifdef __cplusplus
 }

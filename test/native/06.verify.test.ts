@@ -19,7 +19,7 @@ function flipByte(dir: string, offset: number): void {
   const fd = fs.openSync(path.join(dir, 'model-cache.mdbx'), 'r+');
   const b = Buffer.alloc(1);
   fs.readSync(fd, b, 0, 1, offset);
-  b[0] ^= 0x40;
+  b[0] = b[0]! ^ 0x40;
   fs.writeSync(fd, b, 0, 1, offset);
   fs.closeSync(fd);
 }

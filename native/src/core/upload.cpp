@@ -148,6 +148,7 @@ static Error hash_chunk(Env& env, UploadState& s, uint32_t i, bool sha256, bool 
     return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " of upload " + std::to_string(s.seq) + " failed its CRC32C"};
   if (sha256) s.sha256.update(payload, h.payload_len);
   if (sha1) s.sha1.update(payload, h.payload_len);
+  detail::forget_pages(payload, h.payload_len);
   return {};
 }
 

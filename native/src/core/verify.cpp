@@ -105,7 +105,9 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
         report(b.sha256, b.rec.seq, i, "chunk " + std::to_string(i) + " has the wrong length");
         break;
       }
-      if (crc32c(0, payload, h.payload_len) != h.crc32c) {
+      bool crc_ok = crc32c(0, payload, h.payload_len) == h.crc32c;
+      detail::forget_pages(payload, h.payload_len);
+      if (!crc_ok) {
         report(b.sha256, b.rec.seq, i, "chunk " + std::to_string(i) + " failed its CRC32C");
         break;
       }
