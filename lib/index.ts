@@ -21,3 +21,15 @@ export {
 export type { HubErrorCode, StoreErrorCode } from './errors';
 export * from './inference';
 export * from './gguf';
+export { ModelCache, findVariant } from './cache/model-cache';
+export type {
+  CacheVerifyReport,
+  DownloadOptions,
+  FileDownloadOptions,
+  ModelCacheEvents,
+  ModelCacheOptions,
+  ProgressEvent,
+  RepoSummary,
+  VariantDownload,
+} from './cache/model-cache';
+export type { Manifest, ManifestFile, ManifestVariant, VariantStatus } from './manifest';

@@ -4,12 +4,14 @@ export {
   ManifestVariantSchema,
   OnnxComponentSchema,
   VariantErrorSchema,
+  VariantOwnerSchema,
   MANIFEST_SCHEMA_VERSION,
   VARIANT_STATUSES,
   type Manifest,
   type ManifestFile,
   type ManifestVariant,
   type VariantStatus,
+  type VariantOwner,
 } from './schema';
 export type { ManifestStore } from './manifest-store';
 export { mergeManifest, type ScanSnapshot } from './merge-manifest';

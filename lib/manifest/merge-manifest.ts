@@ -69,6 +69,7 @@ export function mergeManifest(params: { previous: Manifest | null; scan: ScanSna
       status: prev.status,
       bytesDone: prev.bytesDone,
       ...(prev.error === undefined ? {} : { error: prev.error }),
+      ...(prev.owner === undefined ? {} : { owner: prev.owner }),
       commit: prev.commit,
       outdated,
       ...(changedFiles === undefined ? {} : { changedFiles }),

@@ -43,6 +43,14 @@ export const VariantErrorSchema = z.object({
   message: z.string(),
 });
 
+/** The process downloading a variant: a `downloading` status without a live owner was interrupted. */
+export const VariantOwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  host: z.string(),
+  /** Refreshed while the download runs (about every second). */
+  heartbeatAt: Timestamp,
+});
+
 export const ManifestVariantSchema = z.object({
   name: z.string().min(1),
   kind: z.enum(VARIANT_KINDS as unknown as [VariantKind, ...VariantKind[]]),
@@ -54,6 +62,8 @@ export const ManifestVariantSchema = z.object({
   status: z.enum(VARIANT_STATUSES),
   bytesDone: Size,
   error: VariantErrorSchema.optional(),
+  /** While `downloading`: who downloads it (see VariantOwnerSchema). */
+  owner: VariantOwnerSchema.optional(),
   /** The commit the variant's stored bytes come from (the manifest's commit while nothing is stored). */
   commit: Sha1,
   /** Bytes are stored and the repo moved on: `commit` differs from the manifest's. */
@@ -109,4 +119,5 @@ export const ManifestSchema = z
 
 export type ManifestFile = z.infer<typeof ManifestFileSchema>;
 export type ManifestVariant = z.infer<typeof ManifestVariantSchema>;
+export type VariantOwner = z.infer<typeof VariantOwnerSchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;

@@ -119,6 +119,16 @@ describe('errors have stable codes and leave stored data intact', () => {
     expect(await rejectCode(ChunkStorage.open({ path: path.join(t.dir, 'nope'), readOnly: true }))).toBe('MC_ERR_NOT_FOUND');
   });
 
+  test('a read-only handle stays read-only while it shares this process\'s read-write environment', async () => {
+    const ro = await ChunkStorage.open({ path: t.dir, readOnly: true }); // `storage` (read-write) is open
+    expect(ro.readOnly).toBe(true);
+    expect(await rejectCode(ro.storeFile('a', 'b', Buffer.alloc(1)))).toBe('MC_ERR_READ_ONLY');
+    expect(await rejectCode(ro.deleteFile('keep', 'me'))).toBe('MC_ERR_READ_ONLY');
+    await storage.storeFile('a', 'b', Buffer.from('rw handle writes'));
+    expect(ro.getFile('a', 'b')!.toString()).toBe('rw handle writes');
+    ro.close();
+  });
+
   test('MC_ERR_BUSY when a conditional document write loses a race', async () => {
     const native = ChunkStorage.native(storage);
     await native.putDoc('lease', 'x', 'a', null);

@@ -180,7 +180,7 @@ MC_API int mc_stats(mc_store* store, struct mc_stats* out) noexcept {
     r.chunk_size = s.chunk_size;
     r.max_readers = s.max_readers;
     r.readers_used = s.readers_used;
-    r.read_only = store->store->env()->read_only() ? 1 : 0;
+    r.read_only = store->store->read_only() ? 1 : 0;
     r.zero_copy = store->store->env()->mirror_supported() ? 1 : 0;
     *out = r;
     return capi::ok();

@@ -176,6 +176,7 @@ Error Store::open(const Options& opts, std::shared_ptr<Store>* out) {
   std::shared_ptr<Store> s(new Store());
   s->env_ = std::move(env);
   s->chunk_size_ = opts.chunk_size ? opts.chunk_size : s->env_->default_chunk_size();
+  s->read_only_ = opts.env.read_only || s->env_->read_only();
   *out = std::move(s);
   return {};
 }
@@ -345,7 +346,7 @@ void Store::link_file(const std::string& repo, const std::string& path, const st
                       std::function<void(const Error&, const FileInfo&)> cb) {
   Error e = check_open();
   if (e.ok()) e = check_names(repo, path);
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "link"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "link"};
   if (!e.ok()) return cb(e, FileInfo{});
   auto info = std::make_shared<FileInfo>();
   auto env = env_;
@@ -362,7 +363,7 @@ void Store::link_file(const std::string& repo, const std::string& path, const st
 void Store::delete_file(const std::string& repo, const std::string& path, std::function<void(const Error&, bool)> cb) {
   Error e = check_open();
   if (e.ok()) e = check_names(repo, path);
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "delete"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "delete"};
   if (!e.ok()) return cb(e, false);
   auto existed = std::make_shared<bool>(false);
   auto env = env_;
@@ -391,7 +392,7 @@ void Store::put_doc(const std::string& kind, const std::string& name, std::optio
                  name.find('\0') != std::string::npos || kind.size() + 1 + name.size() > env_->max_key_size()))
     e = Error{MC_ERR_INVALID_NAME, "document kind or name"};
   if (e.ok() && value && value->size() > env_->max_value_size()) e = Error{MC_ERR_TOO_LARGE, "document"};
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "put document"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "put document"};
   if (!e.ok()) return cb(e);
   auto env = env_;
   std::string key = format::pair_key(kind, name);

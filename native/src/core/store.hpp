@@ -106,6 +106,9 @@ class Store : public std::enable_shared_from_this<Store> {
   bool closed() const noexcept { return closed_.load(); }
   const std::shared_ptr<Env>& env() const noexcept { return env_; }
   uint32_t chunk_size() const noexcept { return chunk_size_; }
+  /** Opened read-only. The shared environment may still be read-write (another handle of this process
+   *  opened it so): writes through this handle are refused either way. */
+  bool read_only() const noexcept { return read_only_; }
 
   /** Checks a (repo, path) pair: non-empty, no NUL byte, repo at most 256 bytes, key within libmdbx's
    *  key size limit. */
@@ -142,6 +145,7 @@ class Store : public std::enable_shared_from_this<Store> {
 
   std::shared_ptr<Env> env_;
   uint32_t chunk_size_ = 0;
+  bool read_only_ = false;
   std::atomic<bool> closed_{false};
 };
 

@@ -194,7 +194,7 @@ static bool valid_chunk_size(uint32_t cs) {
 
 void Store::begin_upload(const UploadParams& p, std::function<void(const Error&, const UploadInfo&)> cb) {
   Error e = check_open();
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
   uint32_t cs = p.chunk_size ? p.chunk_size : chunk_size_;
   if (e.ok() && !valid_chunk_size(cs))
     e = Error{MC_ERR_INVALID_ARGUMENT, "chunk size must be a multiple of 4096 between 64 KiB and 1 GiB"};
@@ -322,7 +322,7 @@ void Store::begin_upload(const UploadParams& p, std::function<void(const Error&,
 
 void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t len, Done cb) {
   Error e = check_open();
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
   std::shared_ptr<UploadState> s = e.ok() ? env_->uploads().find(id) : nullptr;
   if (e.ok() && !s) e = Error{MC_ERR_NOT_FOUND, "upload " + std::to_string(id) + " is not open in this process"};
   if (e.ok()) {
@@ -380,7 +380,7 @@ void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t l
 
 void Store::abort_upload(uint64_t id, Done cb) {
   Error e = check_open();
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
   if (!e.ok()) return cb(e);
   auto env = env_;
   env_->writer().submit(
@@ -409,7 +409,7 @@ void Store::abort_upload(uint64_t id, Done cb) {
 void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void(const Error&, const FileInfo&)> cb) {
   Error e = check_open();
   if (e.ok()) e = check_names(p.repo, p.path);
-  if (e.ok() && env_->read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
   std::shared_ptr<UploadState> s = e.ok() ? env_->uploads().find(id) : nullptr;
   if (e.ok() && !s) e = Error{MC_ERR_NOT_FOUND, "upload " + std::to_string(id) + " is not open in this process"};
   if (!e.ok()) return cb(e, FileInfo{});

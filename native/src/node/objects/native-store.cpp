@@ -283,7 +283,7 @@ Napi::Value NativeStore::JS_stats(const Napi::CallbackInfo& info) {
   if (!e.ok()) return ThrowStoreError(env, e);
   Napi::Object o = StatsToJs(env, s);
   o.Set("zeroCopy", Napi::Boolean::New(env, store_->env()->mirror_supported()));
-  o.Set("readOnly", Napi::Boolean::New(env, store_->env()->read_only()));
+  o.Set("readOnly", Napi::Boolean::New(env, store_->read_only()));
   o.Set("path", Napi::String::New(env, store_->env()->db_path()));
   o.Set("copyBelow", Napi::Number::New(env, double(copy_below_)));
   o.Set("maxKeySize", Napi::Number::New(env, double(store_->env()->max_key_size())));

@@ -1,0 +1,132 @@
+// Cross-process leases on downloads, kept in the database (`mc.docs`, kind "lease").
+//
+// Two processes asking for the same content: the first takes the lease and downloads; the other sees
+// the lease, waits, and shows the holder's progress (the holder writes its byte count into the lease
+// with every heartbeat). A lease is dead when its heartbeat is old, or at once when its holder is a
+// process of this host that no longer exists (kill -9), so a crash never leaves a download stuck.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { NativeStore } from '../../binding';
+import { ModelStoreError } from '../errors';
+
+const KIND = 'lease';
+/** A holder that has not written a heartbeat for this long is presumed dead. */
+export const LEASE_STALE_MS = 15_000;
+export const LEASE_HEARTBEAT_MS = 1_000;
+
+export interface LeaseValue {
+  readonly pid: number;
+  readonly host: string;
+  readonly token: string;
+  readonly startedAt: number;
+  readonly heartbeatAt: number;
+  readonly loaded: number;
+  readonly total: number;
+}
+
+const HOST = hostname();
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** Whether a lease's holder is still working on it. */
+export function leaseIsLive(v: LeaseValue, now = Date.now()): boolean {
+  if (now - v.heartbeatAt > LEASE_STALE_MS) return false;
+  return v.host !== HOST || alive(v.pid);
+}
+
+function parse(raw: string | null): LeaseValue | null {
+  if (raw === null) return null;
+  try {
+    return JSON.parse(raw) as LeaseValue;
+  } catch {
+    return null; // a damaged lease is a dead one
+  }
+}
+
+export class Lease {
+  private raw: string;
+  private timer: NodeJS.Timeout | undefined;
+  private loaded = 0;
+  private lost = false;
+
+  private constructor(
+    private readonly native: NativeStore,
+    readonly key: string,
+    private value: LeaseValue,
+  ) {
+    this.raw = JSON.stringify(value);
+  }
+
+  /** Takes the lease, or returns the live holder's value. */
+  static async acquire(native: NativeStore, key: string, total: number): Promise<Lease | LeaseValue> {
+    for (;;) {
+      const current = native.getDoc(KIND, key);
+      const holder = parse(current);
+      if (holder !== null && leaseIsLive(holder)) return holder;
+      const now = Date.now();
+      const mine: LeaseValue = {
+        pid: process.pid,
+        host: HOST,
+        token: randomBytes(8).toString('hex'),
+        startedAt: now,
+        heartbeatAt: now,
+        loaded: 0,
+        total,
+      };
+      const lease = new Lease(native, key, mine);
+      try {
+        await native.putDoc(KIND, key, lease.raw, current);
+      } catch (err) {
+        if (err instanceof ModelStoreError && err.code === 'MC_ERR_BUSY') continue; // someone else won
+        throw err;
+      }
+      lease.start();
+      return lease;
+    }
+  }
+
+  /** The current holder of `key`, if any (live or not). */
+  static peek(native: NativeStore, key: string): LeaseValue | null {
+    return parse(native.getDoc(KIND, key));
+  }
+
+  private start(): void {
+    this.timer = setInterval(() => void this.beat(), LEASE_HEARTBEAT_MS);
+    this.timer.unref();
+  }
+
+  /** Bytes done so far, published with the next heartbeat. */
+  progress(loaded: number): void {
+    this.loaded = loaded;
+  }
+
+  private async beat(): Promise<void> {
+    if (this.lost) return;
+    const next: LeaseValue = { ...this.value, heartbeatAt: Date.now(), loaded: this.loaded };
+    const raw = JSON.stringify(next);
+    try {
+      await this.native.putDoc(KIND, this.key, raw, this.raw);
+      this.value = next;
+      this.raw = raw;
+    } catch {
+      // Taken over (we were presumed dead) or the store closed: stop claiming it. The download itself
+      // goes on; its commit is still correct, it only may duplicate the other holder's work.
+      this.lost = true;
+      clearInterval(this.timer);
+    }
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.lost) return;
+    this.lost = true;
+    await this.native.putDoc(KIND, this.key, null, this.raw).catch(() => undefined);
+  }
+}

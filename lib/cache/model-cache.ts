@@ -1,0 +1,494 @@
+// ModelCache: scan Hub repos, download variants and files into the chunk store, serve them zero-copy.
+import { EventEmitter } from 'node:events';
+import { hostname, homedir } from 'node:os';
+import path from 'node:path';
+import type { NativeFileInfo, NativeStore } from '../../binding';
+import { HubError, ModelCacheError } from '../errors';
+import { fileMetadata } from '../hub/file-metadata';
+import { parseRepoId } from '../hub/parse-repo-id';
+import { resolveHubConfig, type HubClientOptions } from '../hub/resolve-hub-config';
+import { validateRepoPath } from '../hub/validate-repo-path';
+import { scanRepo } from '../manifest/scan-repo';
+import type { Manifest, ManifestVariant } from '../manifest/schema';
+import { ChunkStorage, type FileInfo, type FileView } from '../store/chunk-storage';
+import { BufferPool } from '../download/buffer-pool';
+import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
+import { Limiter } from '../download/limiter';
+import { ProgressMeter, type ProgressEvent } from '../download/progress';
+import { ManifestDb } from './manifest-db';
+
+export type { ProgressEvent } from '../download/progress';
+
+export interface ModelCacheOptions extends HubClientOptions {
+  /** Cache directory. @default `$MODEL_CACHE_HOME`, else `$XDG_CACHE_HOME/model-cache`, else `~/.cache/model-cache` */
+  path?: string;
+  /** Connections (and chunk buffers) in use at once across all downloads. @default 8 */
+  concurrency?: number;
+  /** Chunk size of newly stored files (see ChunkStorage). @default the database's (16 MiB) */
+  chunkSize?: number;
+  /** A connection that delivers no byte for this long is abandoned and its range retried. @default 20000 */
+  stallTimeoutMs?: number;
+  /** Failures of one range in a row (no byte received in between) before the download fails. @default 5 */
+  maxRetries?: number;
+}
+
+export interface DownloadOptions {
+  /** Bytes done and total of the whole download (a variant: all its files), never decreasing. */
+  onProgress?: (loaded: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface FileDownloadOptions extends DownloadOptions {
+  /** For a file not in the repo's manifest: the revision to take it from. @default 'main' */
+  revision?: string;
+}
+
+export interface VariantDownload {
+  readonly manifest: Manifest;
+  readonly variant: ManifestVariant;
+  readonly files: readonly FileInfo[];
+}
+
+export interface RepoSummary {
+  readonly repo: string;
+  readonly commit: string;
+  readonly revision: string;
+  readonly task: string | null;
+  readonly library: string | null;
+  readonly scannedAt: string;
+  readonly variants: readonly Pick<ManifestVariant, 'name' | 'status' | 'totalSize' | 'bytesDone' | 'outdated'>[];
+  /** Bytes of this repo's files in the store. */
+  readonly storedBytes: number;
+  readonly files: number;
+}
+
+export interface CacheVerifyReport {
+  readonly ok: boolean;
+  readonly files: number;
+  readonly bytes: number;
+  /** Stored bytes that fail their CRC32C or whose records disagree. */
+  readonly damaged: readonly { repo: string | null; path: string | null; reason: string }[];
+  /** Files of downloaded variants that are absent, or stored with other content than the manifest's. */
+  readonly missing: readonly { repo: string; path: string; variant: string }[];
+}
+
+const HOST = hostname();
+const OWNER_STALE_MS = 30_000;
+
+function defaultPath(env: NodeJS.ProcessEnv): string {
+  if (env.MODEL_CACHE_HOME) return env.MODEL_CACHE_HOME;
+  return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache');
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return {
+    code: typeof code === 'string' ? code : 'INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+  };
+}
+
+/** A `downloading` variant whose process is gone was interrupted: report it as failed (resumable). */
+function withLiveStatus(m: Manifest): Manifest {
+  const now = Date.now();
+  let changed = false;
+  const variants = m.variants.map((v) => {
+    if (v.status !== 'downloading') return v;
+    const o = v.owner;
+    const live = o !== undefined && now - Date.parse(o.heartbeatAt) < OWNER_STALE_MS && (o.host !== HOST || pidAlive(o.pid));
+    if (live) return v;
+    changed = true;
+    const { owner: _owner, ...rest } = v;
+    return {
+      ...rest,
+      status: 'failed' as const,
+      error: {
+        code: 'DOWNLOAD_INTERRUPTED',
+        message: `The download by ${o ? `process ${o.pid} on ${o.host}` : 'another process'} stopped; download again to resume it`,
+      },
+    };
+  });
+  return changed ? { ...m, variants } : m;
+}
+
+/** The variant named `quant`: its full name (`onnx/q4f16`), or a dtype / quant type (`q4f16`, `Q4_K_M`). */
+export function findVariant(m: Manifest, quant: string): ManifestVariant {
+  const exact = m.variants.find((v) => v.name === quant);
+  if (exact) return exact;
+  const byDtype = m.variants.filter((v) => v.dtype.toLowerCase() === quant.toLowerCase() && v.removed !== true);
+  if (byDtype.length === 1) return byDtype[0]!;
+  const names = m.variants.map((v) => v.name).join(', ') || 'none';
+  if (byDtype.length > 1) {
+    throw new ModelCacheError('CACHE_AMBIGUOUS_VARIANT', `${m.repo}: "${quant}" matches ${byDtype.map((v) => v.name).join(' and ')}; name one of them`);
+  }
+  throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo} has no variant "${quant}" (variants: ${names})`);
+}
+
+export interface ModelCacheEvents {
+  progress: [ProgressEvent];
+}
+
+/**
+ * A model cache: one database, the Hub client around it, and the downloads in flight. Emits `progress`
+ * events (per file and per variant) for UIs.
+ */
+export class ModelCache extends EventEmitter<ModelCacheEvents> {
+  readonly storage: ChunkStorage;
+  readonly path: string;
+  private readonly native: NativeStore;
+  private readonly manifests: ManifestDb;
+  private readonly hub: HubClientOptions;
+  private readonly ctx: DownloadContext;
+  private readonly closing = new AbortController();
+  private closed = false;
+
+  private constructor(storage: ChunkStorage, cachePath: string, hub: HubClientOptions, opts: ModelCacheOptions) {
+    super();
+    this.storage = storage;
+    this.path = cachePath;
+    this.native = ChunkStorage.native(storage);
+    this.manifests = new ManifestDb(this.native);
+    this.hub = hub;
+    const concurrency = opts.concurrency ?? 8;
+    this.ctx = {
+      native: this.native,
+      hub,
+      limiter: new Limiter(concurrency),
+      buffers: new BufferPool(concurrency),
+      stallTimeoutMs: opts.stallTimeoutMs ?? 20_000,
+      maxRetries: opts.maxRetries ?? 5,
+      retryBaseMs: opts.retry?.baseDelayMs ?? 1000,
+      inflight: new Map(),
+    };
+  }
+
+  static async open(options: ModelCacheOptions = {}): Promise<ModelCache> {
+    const { path: p, concurrency, chunkSize, stallTimeoutMs, maxRetries, ...hub } = options;
+    const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : (hub.env as NodeJS.ProcessEnv));
+    resolveHubConfig(hub); // fail early on a bad endpoint, token file or timeout
+    const storage = await ChunkStorage.open({ path: cachePath, chunkSize });
+    return new ModelCache(storage, cachePath, hub, { ...options, concurrency, stallTimeoutMs, maxRetries });
+  }
+
+  private check(): void {
+    if (this.closed) throw new ModelCacheError('MC_ERR_CLOSED', 'The model cache is closed');
+  }
+
+  private get offline(): boolean {
+    return resolveHubConfig(this.hub).offline;
+  }
+
+  private hubWith(signal: AbortSignal | undefined): HubClientOptions {
+    return { ...this.hub, signal: signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal };
+  }
+
+  /** Lists the repo at `revision`, detects its variants and stores the manifest (offline: the stored one). */
+  async scanRepo(repo: string, options: { revision?: string; signal?: AbortSignal } = {}): Promise<Manifest> {
+    this.check();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return withLiveStatus(
+          await scanRepo({ ...this.hubWith(options.signal), repo, revision: options.revision, store: this.manifests }),
+        );
+      } catch (err) {
+        // Another writer (a download's progress, another process) changed the manifest meanwhile.
+        if (!(err instanceof ModelCacheError && err.code === 'MANIFEST_CONFLICT') || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  async getManifest(repo: string): Promise<Manifest | null> {
+    this.check();
+    const m = this.manifests.read(parseRepoId(repo).id);
+    return m === null ? null : withLiveStatus(m);
+  }
+
+  async listRepos(): Promise<RepoSummary[]> {
+    this.check();
+    return this.manifests.list().map((raw) => {
+      const m = withLiveStatus(raw);
+      const files = this.storage.listFiles(m.repo);
+      return {
+        repo: m.repo,
+        commit: m.commit,
+        revision: m.revision,
+        task: m.task,
+        library: m.library,
+        scannedAt: m.scannedAt,
+        variants: m.variants.map(({ name, status, totalSize, bytesDone, outdated }) => ({ name, status, totalSize, bytesDone, outdated })),
+        storedBytes: files.reduce((n, f) => n + f.size, 0),
+        files: files.length,
+      };
+    });
+  }
+
+  private async manifestFor(repo: string, signal?: AbortSignal): Promise<Manifest> {
+    const id = parseRepoId(repo).id;
+    const stored = this.manifests.read(id);
+    if (stored !== null) return stored;
+    if (this.offline) throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${id} was never scanned: nothing of it is cached`);
+    return this.scanRepo(id, { signal });
+  }
+
+  private target(m: Manifest, filePath: string): DownloadTarget {
+    const f = m.files.find((x) => x.path === filePath);
+    if (f === undefined) throw new HubError('HUB_ENTRY_NOT_FOUND', `${m.repo}@${m.commit.slice(0, 12)} has no file ${filePath}`);
+    return { repo: m.repo, commit: m.commit, path: f.path, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
+  }
+
+  /**
+   * Downloads every file of a variant (its weights, external data, configs and tokenizer), in parallel,
+   * pinned to the manifest's commit, each verified; files already stored are kept. The variant's status
+   * goes available -> downloading -> downloaded (or failed, with the error), durably.
+   */
+  async downloadQuant(repo: string, quant: string, options: DownloadOptions = {}): Promise<VariantDownload> {
+    this.check();
+    const manifest = await this.manifestFor(repo, options.signal);
+    const variant = findVariant(manifest, quant);
+    if (variant.removed === true) {
+      throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${manifest.repo}: variant ${variant.name} no longer exists at ${manifest.commit.slice(0, 12)}; scan shows what is there`);
+    }
+    const targets = variant.files.map((p) => this.target(manifest, p));
+    const total = targets.reduce((n, t) => n + t.size, 0);
+
+    if (this.offline) {
+      const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
+      if (missing.length > 0) {
+        throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${missing.length} file(s) of ${manifest.repo} ${variant.name} are not cached: ${missing.join(', ')}`);
+      }
+    }
+
+    const meter = new ProgressMeter(total);
+    const perFile = new Map<string, number>();
+    const emit = (e: Omit<ProgressEvent, 'repo' | 'variant'>): void => {
+      this.emit('progress', { repo: manifest.repo, variant: variant.name, ...e });
+    };
+    let persisted = 0;
+    let persisting: Promise<unknown> = Promise.resolve();
+    const owner = () => ({ pid: process.pid, host: HOST, heartbeatAt: new Date().toISOString() });
+    // Progress goes to the manifest about once a second (with the heartbeat), not per chunk.
+    const persist = (force: boolean): Promise<unknown> => {
+      const now = Date.now();
+      if (!force && now - persisted < 1000) return persisting;
+      persisted = now;
+      const bytes = meter.value;
+      persisting = persisting
+        .then(() => this.setVariant(manifest.repo, variant.name, (v) => (v.status === 'downloading' ? { ...v, bytesDone: Math.max(v.bytesDone, bytes), owner: owner() } : v)))
+        .catch(() => undefined);
+      return persisting;
+    };
+    const heartbeat = setInterval(() => void persist(false), 1000).unref();
+
+    await this.setVariant(manifest.repo, variant.name, (v) => {
+      const { error: _e, ...rest } = v;
+      return { ...rest, status: 'downloading', owner: owner(), updatedAt: new Date().toISOString() };
+    });
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, this.closing.signal, ...(options.signal ? [options.signal] : [])]);
+    try {
+      const files = await Promise.all(
+        targets.map(async (t) => {
+          try {
+            return await downloadFile({ ...this.ctx, hub: this.hubWith(signal) }, t, {
+              signal,
+              onProgress: (loaded, fileTotal, state) => {
+                perFile.set(t.path, loaded);
+                let sum = 0;
+                for (const n of perFile.values()) sum += n;
+                meter.set(sum);
+                this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: 0, eta: null, state });
+                emit({ loaded: meter.value, total, rate: meter.rate, eta: meter.eta, state: 'downloading' });
+                options.onProgress?.(meter.value, total);
+                void persist(false);
+              },
+            });
+          } catch (err) {
+            stop.abort(err); // one file failing stops the others (their chunks stay for a resume)
+            throw err;
+          }
+        }),
+      );
+      clearInterval(heartbeat);
+      await persisting;
+      const done = await this.setVariant(manifest.repo, variant.name, (v) => {
+        const { error: _e, owner: _o, changedFiles: _c, ...rest } = v;
+        return { ...rest, status: 'downloaded', bytesDone: total, commit: manifest.commit, outdated: false, updatedAt: new Date().toISOString() };
+      });
+      meter.set(total);
+      emit({ loaded: total, total, rate: meter.rate, eta: 0, state: 'done' });
+      const latest = done ?? manifest;
+      return { manifest: latest, variant: latest.variants.find((v) => v.name === variant.name)!, files: files.map((f) => f as FileInfo) };
+    } catch (err) {
+      clearInterval(heartbeat);
+      await persisting;
+      const cause = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
+      const failure = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
+      await this.setVariant(manifest.repo, variant.name, (v) => {
+        const { owner: _o, ...rest } = v;
+        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, meter.value), error: errorInfo(failure), updatedAt: new Date().toISOString() };
+      }).catch(() => undefined);
+      emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
+      throw failure;
+    }
+  }
+
+  private async setVariant(repo: string, name: string, fn: (v: ManifestVariant) => ManifestVariant): Promise<Manifest | null> {
+    return this.manifests.update(repo, (m) => {
+      const i = m.variants.findIndex((v) => v.name === name);
+      if (i < 0) return null;
+      const variants = [...m.variants];
+      variants[i] = fn(variants[i]!);
+      return { ...m, variants };
+    });
+  }
+
+  /** Target of a single file: from the manifest when scanned, else from the Hub's metadata (HEAD). */
+  private async fileTarget(repo: string, filePath: string, options: FileDownloadOptions): Promise<DownloadTarget> {
+    const id = parseRepoId(repo).id;
+    const p = validateRepoPath(filePath);
+    const m = this.manifests.read(id);
+    if (m !== null && (options.revision === undefined || options.revision === m.revision || options.revision === m.commit)) {
+      if (m.files.some((f) => f.path === p)) return this.target(m, p);
+    }
+    if (this.offline) {
+      throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${id}/${p} is not cached`);
+    }
+    const meta = await fileMetadata({ ...this.hubWith(options.signal), repo: id, revision: options.revision ?? 'main', path: p });
+    const sha1 = /^[0-9a-f]{40}$/.test(meta.etag) ? meta.etag : undefined;
+    return { repo: id, commit: meta.commit, path: p, size: meta.size, ...(meta.sha256 !== undefined ? { sha256: meta.sha256 } : { gitSha1: sha1 }) };
+  }
+
+  /** Downloads one file (verified, resumable) and resolves to its stored info. */
+  async downloadFile(repo: string, filePath: string, options: FileDownloadOptions = {}): Promise<FileInfo> {
+    this.check();
+    const t = await this.fileTarget(repo, filePath, options);
+    if (this.offline && storedMatch(this.native, t) === null) {
+      throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${t.repo}/${t.path} is not cached`);
+    }
+    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    return downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
+      signal,
+      onProgress: (loaded, total, state) => {
+        this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: 0, eta: null, state });
+        options.onProgress?.(loaded, total);
+      },
+    }) as Promise<NativeFileInfo>;
+  }
+
+  hasFile(repo: string, filePath: string): boolean {
+    this.check();
+    return this.storage.hasFile(parseRepoId(repo).id, filePath);
+  }
+
+  /** The cached file as a zero-copy view (see ChunkStorage.getFile), or null. Never downloads. */
+  getFile(repo: string, filePath: string): FileView | null {
+    this.check();
+    return this.storage.getFile(parseRepoId(repo).id, filePath);
+  }
+
+  /** The file's bytes: from the cache, downloading them first on a miss (or when they are outdated). */
+  async fetchFile(repo: string, filePath: string, options: FileDownloadOptions = {}): Promise<FileView> {
+    this.check();
+    const id = parseRepoId(repo).id;
+    const m = this.manifests.read(id);
+    const known = m?.files.find((f) => f.path === filePath);
+    const cached = this.storage.getFile(id, filePath);
+    // Cached and current (or nothing to compare with offline): serve it without a request.
+    if (cached !== null && (known === undefined ? this.offline || m === null : storedMatch(this.native, this.target(m!, filePath)) !== null)) {
+      return cached;
+    }
+    if (cached !== null) this.storage.release(cached);
+    await this.downloadFile(id, filePath, options);
+    const view = this.storage.getFile(id, filePath);
+    if (view === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${id}/${filePath} vanished right after its download`);
+    return view;
+  }
+
+  /**
+   * Deletes a repo's files and manifest, or with `quant` only that variant's files (those no other
+   * downloaded variant of the repo needs) and marks it available again.
+   */
+  async deleteRepo(repo: string, options: { quant?: string } = {}): Promise<{ files: number; bytes: number }> {
+    this.check();
+    const id = parseRepoId(repo).id;
+    let paths: string[];
+    if (options.quant !== undefined) {
+      const m = this.manifests.read(id);
+      if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${id} is not in the cache`);
+      const variant = findVariant(m, options.quant);
+      const keep = new Set(m.variants.filter((v) => v.name !== variant.name && v.status !== 'available').flatMap((v) => v.files));
+      paths = variant.files.filter((p) => !keep.has(p));
+    } else {
+      paths = this.storage.listFiles(id).map((f) => f.path);
+    }
+    let files = 0;
+    let bytes = 0;
+    for (const p of paths) {
+      const info = this.storage.fileInfo(id, p);
+      if (info !== null && (await this.storage.deleteFile(id, p))) {
+        files++;
+        bytes += info.size;
+      }
+    }
+    if (options.quant !== undefined) {
+      const m = this.manifests.read(id)!;
+      const name = findVariant(m, options.quant).name;
+      await this.setVariant(id, name, (v) => {
+        const { error: _e, owner: _o, changedFiles: _c, removed: _r, ...rest } = v;
+        return { ...rest, status: 'available', bytesDone: 0, commit: m.commit, outdated: false, updatedAt: new Date().toISOString() };
+      });
+      // A variant that is gone from the repo and now holds nothing has nothing left to remember.
+      if (isRemoved(m, name)) await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== name) }));
+    } else {
+      await this.manifests.delete(id);
+    }
+    return { files, bytes };
+  }
+
+  /** Checks every stored chunk (CRC32C) and that downloaded variants' files are stored as listed. */
+  async verify(repo?: string): Promise<CacheVerifyReport> {
+    this.check();
+    const id = repo === undefined ? undefined : parseRepoId(repo).id;
+    const report = await this.storage.verify();
+    const damaged = report.damaged.filter((d) => id === undefined || d.repo === id).map(({ repo: r, path: p, reason }) => ({ repo: r, path: p, reason }));
+    const missing: { repo: string; path: string; variant: string }[] = [];
+    const manifests = id === undefined ? this.manifests.list() : [this.manifests.read(id)].filter((m): m is Manifest => m !== null);
+    for (const m of manifests) {
+      for (const v of m.variants) {
+        if (v.status !== 'downloaded' || v.removed === true) continue;
+        for (const p of v.files) {
+          const f = m.files.find((x) => x.path === p);
+          const t: DownloadTarget | undefined = f && { repo: m.repo, commit: v.commit, path: p, size: f.size, ...(f.sha256 ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
+          if (t === undefined || (storedMatch(this.native, t) === null && !v.outdated)) missing.push({ repo: m.repo, path: p, variant: v.name });
+        }
+      }
+    }
+    const files = id === undefined ? report.files : this.storage.listFiles(id).length;
+    return { ok: damaged.length === 0 && missing.length === 0, files, bytes: report.bytes, damaged, missing };
+  }
+
+  /** Stops downloads in flight (their durable chunks stay, for a resume) and closes the database handle. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort(new ModelCacheError('MC_ERR_CLOSED', 'The model cache was closed'));
+    this.storage.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+function isRemoved(m: Manifest, name: string): boolean {
+  return m.variants.some((v) => v.name === name && v.removed === true);
+}

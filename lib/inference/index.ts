@@ -1,0 +1,10 @@
+export { createOnnxSession, ONNX_PATH_THRESHOLD } from './create-onnx-session';
+export type { CreateOnnxSessionParams, OnnxLoadMode, OnnxSessionResult } from './create-onnx-session';
+export { defaultMaterializeDir, materializeFiles } from './materialize-files';
+export type { MaterializedFile, MaterializeFilesParams } from './materialize-files';
+export { listOnnxExternalData, onnxExternalDataFiles } from './onnx-external-data';
+export type { OnnxExternalTensor } from './onnx-external-data';
+export { selectOnnxSessionFiles } from './onnx-session-files';
+export type { OnnxSessionFiles } from './onnx-session-files';
+export { buildOnnxWeightsStub, STUB_MIN_TENSOR_BYTES } from './onnx-weights-stub';
+export type { OnnxWeightsStub } from './onnx-weights-stub';
