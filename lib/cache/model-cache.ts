@@ -1,5 +1,5 @@
 // ModelCache: scan Hub repos, download variants and files into the chunk store, serve them zero-copy.
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname, homedir } from 'node:os';
 import path from 'node:path';
 import type { NativeFileInfo, NativeStore } from '../../binding';
@@ -73,6 +73,12 @@ export interface CacheVerifyReport {
 }
 
 const HOST = hostname();
+
+/** Our own combined signals: every chunk of every file waiting for a connection listens on them. */
+function unbounded(signal: AbortSignal): AbortSignal {
+  setMaxListeners(0, signal);
+  return signal;
+}
 const OWNER_STALE_MS = 30_000;
 
 function defaultPath(env: NodeJS.ProcessEnv): string {
@@ -158,6 +164,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     this.native = ChunkStorage.native(storage);
     this.manifests = new ManifestDb(this.native);
     this.hub = hub;
+    setMaxListeners(0, this.closing.signal);
     const concurrency = opts.concurrency ?? 8;
     this.ctx = {
       native: this.native,
@@ -188,7 +195,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   }
 
   private hubWith(signal: AbortSignal | undefined): HubClientOptions {
-    return { ...this.hub, signal: signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal };
+    return { ...this.hub, signal: signal ? unbounded(AbortSignal.any([signal, this.closing.signal])) : this.closing.signal };
   }
 
   /** Lists the repo at `revision`, detects its variants and stores the manifest (offline: the stored one). */
@@ -293,7 +300,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       return { ...rest, status: 'downloading', owner: owner(), updatedAt: new Date().toISOString() };
     });
     const stop = new AbortController();
-    const signal = AbortSignal.any([stop.signal, this.closing.signal, ...(options.signal ? [options.signal] : [])]);
+    const signal = unbounded(AbortSignal.any([stop.signal, this.closing.signal, ...(options.signal ? [options.signal] : [])]));
     try {
       const files = await Promise.all(
         targets.map(async (t) => {
@@ -374,7 +381,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (this.offline && storedMatch(this.native, t) === null) {
       throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${t.repo}/${t.path} is not cached`);
     }
-    const signal = options.signal ? AbortSignal.any([options.signal, this.closing.signal]) : this.closing.signal;
+    const signal = options.signal ? unbounded(AbortSignal.any([options.signal, this.closing.signal])) : this.closing.signal;
     return downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
       signal,
       onProgress: (loaded, total, state) => {

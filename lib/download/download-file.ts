@@ -10,6 +10,7 @@
 //   ignores Range switches the file to one sequential stream.
 // - Nothing is visible until commit, which checks size and sha256 (LFS) or git blob sha1 (regular files):
 //   wrong bytes are dropped and never served.
+import { setMaxListeners } from 'node:events';
 import type { NativeFileInfo, NativeStore } from '../../binding';
 import { HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fetchFile, type FileResponse } from '../hub/fetch-file';
@@ -211,6 +212,7 @@ class FileDownload {
     if (missing.length === 0) return;
     const siblings = new AbortController();
     const both = AbortSignal.any([signal, siblings.signal]);
+    setMaxListeners(0, both); // one listener per chunk waiting for a connection: many, on purpose
     let first: unknown; // the failure that stopped the others (not the aborts it caused)
     await Promise.allSettled(
       missing.map((i) =>

@@ -82,6 +82,7 @@ describe('downloads across processes', () => {
     const [ra, rb] = await Promise.all([a.done, b.done]);
     const outcome = (r: typeof ra) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { status?: string; states?: string[]; error?: string };
     expect([ra.code, rb.code]).toEqual([0, 0]);
+    expect(ra.stderr + rb.stderr).toBe('');
     const [oa, ob] = [outcome(ra), outcome(rb)];
     expect([oa.status, ob.status]).toEqual(['downloaded', 'downloaded']);
     // The large file went over the wire once, and one of the two watched the other's progress.

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { ChunkStorage } from '../../lib';
-import { collect, waitForLine } from '../helpers/child';
+import { collect, runNode, waitForLine } from '../helpers/child';
 import { DIST, pseudoRandom, tmpDir } from '../helpers/tmp';
 
 const CS = 128 << 10;
@@ -40,6 +40,27 @@ const READER = `
     s.close();
     return { reads, bad, missing, versions: [...versions] };
   }`;
+
+test('processes creating the same new database at once all get its full geometry', async () => {
+  // Regression: a process that saw the file just created (empty) by another opened it without our
+  // geometry; when it then initialised it, the map was capped at libmdbx's default 1 MiB (MDBX_MAP_FULL).
+  const script = `
+    const { ChunkStorage } = require(${JSON.stringify(DIST)});
+    ChunkStorage.open({ path: process.argv[1], chunkSize: 1 << 20 }).then(async (s) => {
+      await s.storeFile('r', 'f' + process.pid, Buffer.alloc(3 << 20, 7));
+      console.log(s.stats().mapSize);
+      s.close();
+    }, (e) => { console.log(e.code); process.exit(1); });`;
+  for (let round = 0; round < 12; round++) {
+    const t = tmpDir();
+    try {
+      const results = await Promise.all([0, 1, 2].map(() => runNode(script, [t.dir])));
+      for (const r of results) expect(r.stdout.trim()).toBe(String(2 ** 40));
+    } finally {
+      t.cleanup();
+    }
+  }
+});
 
 describe('concurrent readers and one writer', () => {
   let t: ReturnType<typeof tmpDir>;

@@ -102,6 +102,34 @@ Error Env::open(const EnvOptions& opts, std::shared_ptr<Env>* out) {
   return {};
 }
 
+// A reservation is an entry whose weak_ptr never held an environment: to open() it looks like an
+// environment still closing, so an open of the same directory waits on g_registry_cv until it is erased.
+Error Env::reserve_exclusive(const std::string& dir, std::string* key) {
+  char resolved[PATH_MAX];
+  if (dir.empty() || !::realpath(dir.c_str(), resolved)) {
+    int err = errno;
+    return Error{err == ENOENT ? MC_ERR_NOT_FOUND : err, "cache directory " + dir};
+  }
+  std::unique_lock<std::mutex> lock(g_registry_mu);
+  auto& reg = registry();
+  for (;;) {
+    auto it = reg.find(resolved);
+    if (it == reg.end()) break;
+    if (!it->second.expired())
+      return Error{MC_ERR_BUSY, "the database is open in this process: close every handle on it first"};
+    g_registry_cv.wait(lock);  // closing (or reserved by another compaction): wait for it to finish
+  }
+  reg[resolved] = std::weak_ptr<Env>();
+  *key = resolved;
+  return {};
+}
+
+void Env::release_exclusive(const std::string& key) noexcept {
+  std::lock_guard<std::mutex> lock(g_registry_mu);
+  registry().erase(key);
+  g_registry_cv.notify_all();
+}
+
 Env::~Env() {
   close_handles();
   if (!registered_) return;
@@ -123,7 +151,10 @@ Error Env::open_locked(const EnvOptions& opts) {
   read_only_ = opts.read_only;
   db_path_ = dir_key_ + "/" + format::kDbFileName;
   struct stat st;
-  bool exists = ::stat(db_path_.c_str(), &st) == 0;
+  // An empty file is one another process has just created and not yet initialised: whichever process
+  // initialises it must use our geometry, or libmdbx's defaults (a 1 MiB upper bound) win the race and
+  // every later write fails with MDBX_MAP_FULL (seen in 2 of 120 concurrent first opens).
+  bool exists = ::stat(db_path_.c_str(), &st) == 0 && st.st_size > 0;
   if (!exists && read_only_) return Error{MC_ERR_NOT_FOUND, "no model-cache database in " + dir_key_};
 
   int rc = mdbx_env_create(&env_);
