@@ -9,7 +9,9 @@ import { parseRepoId } from '../hub/parse-repo-id';
 import { resolveHubConfig, type HubClientOptions } from '../hub/resolve-hub-config';
 import { validateRepoPath } from '../hub/validate-repo-path';
 import { scanRepo } from '../manifest/scan-repo';
-import type { Manifest, ManifestVariant } from '../manifest/schema';
+import type { GgufSummary, Manifest, ManifestVariant } from '../manifest/schema';
+import { readGgufInfo } from '../gguf/read-gguf-info';
+import { createOnnxSession, type CreateOnnxSessionParams, type OnnxSessionResult } from '../inference/create-onnx-session';
 import { ChunkStorage, type FileInfo, type FileView } from '../store/chunk-storage';
 import { BufferPool } from '../download/buffer-pool';
 import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
@@ -326,9 +328,18 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       );
       clearInterval(heartbeat);
       await persisting;
+      const gguf = variant.kind === 'gguf' ? this.ggufSummary(manifest.repo, variant.files) : undefined;
       const done = await this.setVariant(manifest.repo, variant.name, (v) => {
         const { error: _e, owner: _o, changedFiles: _c, ...rest } = v;
-        return { ...rest, status: 'downloaded', bytesDone: total, commit: manifest.commit, outdated: false, updatedAt: new Date().toISOString() };
+        return {
+          ...rest,
+          ...(gguf === undefined ? {} : { gguf }),
+          status: 'downloaded',
+          bytesDone: total,
+          commit: manifest.commit,
+          outdated: false,
+          updatedAt: new Date().toISOString(),
+        };
       });
       meter.set(total);
       emit({ loaded: total, total, rate: meter.rate, eta: 0, state: 'done' });
@@ -346,6 +357,51 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
     }
+  }
+
+  /** The header metadata of a downloaded GGUF variant (all shards), or undefined if unreadable. */
+  private ggufSummary(repo: string, files: readonly string[]): GgufSummary | undefined {
+    const ggufs = files.filter((p) => p.toLowerCase().endsWith('.gguf')).sort();
+    if (ggufs.length === 0) return undefined;
+    try {
+      const infos = ggufs.map((p) => readGgufInfo({ storage: this.storage, repo, path: p }));
+      const first = infos.find((i) => i.split === undefined || i.split.index === 1) ?? infos[0]!;
+      return {
+        architecture: first.architecture ?? null,
+        name: first.name ?? null,
+        quantization: first.quantization ?? null,
+        contextLength: first.contextLength ?? null,
+        blockCount: first.blockCount ?? null,
+        embeddingLength: first.embeddingLength ?? null,
+        tensorCount: infos.reduce((n, i) => n + i.tensorCount, 0),
+        shards: first.split?.count ?? ggufs.length,
+      };
+    } catch {
+      return undefined; // not a GGUF we can read: the download itself is still good
+    }
+  }
+
+  /**
+   * An onnxruntime-node InferenceSession for a downloaded ONNX variant (see createOnnxSession: zero-copy
+   * buffer for small models, mapped files for large ones and external data). `component` picks the
+   * session of a multi-session variant (`onnx/encoder_model`, ...).
+   */
+  async createOnnxSession(
+    repo: string,
+    quant: string,
+    options: Pick<CreateOnnxSessionParams, 'mode' | 'sessionOptions' | 'materializeDir'> & { component?: string } = {},
+  ): Promise<OnnxSessionResult> {
+    this.check();
+    const m = this.manifests.read(parseRepoId(repo).id);
+    if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo} is not in the cache`);
+    const variant = findVariant(m, quant);
+    const components = variant.components ?? [];
+    const component = options.component === undefined && components.length === 1 ? components[0] : components.find((c) => c.name === options.component);
+    if (component === undefined) {
+      throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo} ${variant.name}: name a component (${components.map((c) => c.name).join(', ') || 'none'})`);
+    }
+    const { component: _c, ...rest } = options;
+    return createOnnxSession({ ...rest, storage: this.storage, repo: m.repo, path: component.session, externalData: component.externalData });
   }
 
   private async setVariant(repo: string, name: string, fn: (v: ManifestVariant) => ManifestVariant): Promise<Manifest | null> {

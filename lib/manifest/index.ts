@@ -5,6 +5,7 @@ export {
   OnnxComponentSchema,
   VariantErrorSchema,
   VariantOwnerSchema,
+  GgufSummarySchema,
   MANIFEST_SCHEMA_VERSION,
   VARIANT_STATUSES,
   type Manifest,
@@ -12,6 +13,7 @@ export {
   type ManifestVariant,
   type VariantStatus,
   type VariantOwner,
+  type GgufSummary,
 } from './schema';
 export type { ManifestStore } from './manifest-store';
 export { mergeManifest, type ScanSnapshot } from './merge-manifest';

@@ -70,6 +70,7 @@ export function mergeManifest(params: { previous: Manifest | null; scan: ScanSna
       bytesDone: prev.bytesDone,
       ...(prev.error === undefined ? {} : { error: prev.error }),
       ...(prev.owner === undefined ? {} : { owner: prev.owner }),
+      ...(prev.gguf === undefined ? {} : { gguf: prev.gguf }),
       commit: prev.commit,
       outdated,
       ...(changedFiles === undefined ? {} : { changedFiles }),

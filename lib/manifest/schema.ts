@@ -51,6 +51,21 @@ export const VariantOwnerSchema = z.object({
   heartbeatAt: Timestamp,
 });
 
+/** GGUF variants, once downloaded: the header metadata of its file(s), read from the cached bytes. */
+export const GgufSummarySchema = z.object({
+  architecture: z.string().nullable(),
+  name: z.string().nullable(),
+  /** `general.file_type` as a quant name (Q4_K_M ...). */
+  quantization: z.string().nullable(),
+  contextLength: z.number().int().nonnegative().nullable(),
+  blockCount: z.number().int().nonnegative().nullable(),
+  embeddingLength: z.number().int().nonnegative().nullable(),
+  /** Tensors of all shards together. */
+  tensorCount: z.number().int().nonnegative(),
+  /** Files the model is split into (1 when not split). */
+  shards: z.number().int().positive(),
+});
+
 export const ManifestVariantSchema = z.object({
   name: z.string().min(1),
   kind: z.enum(VARIANT_KINDS as unknown as [VariantKind, ...VariantKind[]]),
@@ -62,6 +77,8 @@ export const ManifestVariantSchema = z.object({
   status: z.enum(VARIANT_STATUSES),
   bytesDone: Size,
   error: VariantErrorSchema.optional(),
+  /** GGUF variants that are downloaded: what their header says. */
+  gguf: GgufSummarySchema.optional(),
   /** While `downloading`: who downloads it (see VariantOwnerSchema). */
   owner: VariantOwnerSchema.optional(),
   /** The commit the variant's stored bytes come from (the manifest's commit while nothing is stored). */
@@ -120,4 +137,5 @@ export const ManifestSchema = z
 export type ManifestFile = z.infer<typeof ManifestFileSchema>;
 export type ManifestVariant = z.infer<typeof ManifestVariantSchema>;
 export type VariantOwner = z.infer<typeof VariantOwnerSchema>;
+export type GgufSummary = z.infer<typeof GgufSummarySchema>;
 export type Manifest = z.infer<typeof ManifestSchema>;
