@@ -145,6 +145,23 @@ export declare class NativeStore {
     dest: string,
     options?: { method?: NativeCopyMethod; verify?: boolean },
   ): Promise<NativeMaterializeResult>;
+  /**
+   * Compacts `<path>/model-cache.mdbx` off the JS thread: a copy without free pages (mdbx_env_copy with
+   * MDBX_CP_COMPACT) renamed over the database. Call it on a NativeStore that is NOT open: it opens the
+   * database exclusively itself, and rejects MC_ERR_BUSY while any handle of this process or any other
+   * process has it open. Processes that try to open the database meanwhile wait, and may then fail once
+   * (the file they opened was replaced): opening again works. Rejects MC_ERR_NOT_FOUND without a database.
+   */
+  compact(path: string): Promise<NativeCompactResult>;
+}
+
+export interface NativeCompactResult {
+  /** Size of the database file (st_size). */
+  fileBytesBefore: number;
+  fileBytesAfter: number;
+  /** Disk space it occupies (st_blocks * 512); the file is sparse past its last used page. */
+  diskBytesBefore: number;
+  diskBytesAfter: number;
 }
 
 /** How materialize() moved the bulk of the bytes. */

@@ -14,7 +14,11 @@ export interface ModelCacheErrorOptions {
   cause?: unknown;
 }
 
-/** Base class of every model-cache error. */
+/**
+ * Base class of every model-cache error. Its Symbol.hasInstance answers true for any model-cache error,
+ * and static members are inherited: a subclass must define its own brand and hasInstance (as the ones
+ * below do), or `instanceof Sub` would match every model-cache error.
+ */
 export class ModelCacheError extends Error {
   readonly code: string;
   readonly [BRAND] = true;

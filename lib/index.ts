@@ -33,3 +33,8 @@ export type {
   VariantDownload,
 } from './cache/model-cache';
 export type { Manifest, ManifestFile, ManifestVariant, VariantStatus } from './manifest';
+export { collectGarbage, DEFAULT_MAX_UPLOAD_AGE_MS } from './cache/collect-garbage';
+export type { CollectGarbageParams, GarbageReport } from './cache/collect-garbage';
+export * from './hf-cache';
+export { startCacheServer } from './serve';
+export type { CacheServer, CacheServerOptions } from './serve';

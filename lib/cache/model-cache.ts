@@ -278,6 +278,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
     const meter = new ProgressMeter(total);
     const perFile = new Map<string, number>();
+    const fileMeters = new Map(targets.map((t) => [t.path, new ProgressMeter(t.size)]));
     const emit = (e: Omit<ProgressEvent, 'repo' | 'variant'>): void => {
       this.emit('progress', { repo: manifest.repo, variant: variant.name, ...e });
     };
@@ -314,7 +315,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
                 let sum = 0;
                 for (const n of perFile.values()) sum += n;
                 meter.set(sum);
-                this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: 0, eta: null, state });
+                const fm = fileMeters.get(t.path)!;
+                fm.set(loaded);
+                this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
                 emit({ loaded: meter.value, total, rate: meter.rate, eta: meter.eta, state: 'downloading' });
                 options.onProgress?.(meter.value, total);
                 void persist(false);
@@ -438,10 +441,12 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${t.repo}/${t.path} is not cached`);
     }
     const signal = options.signal ? unbounded(AbortSignal.any([options.signal, this.closing.signal])) : this.closing.signal;
+    const fm = new ProgressMeter(t.size);
     return downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
       signal,
       onProgress: (loaded, total, state) => {
-        this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: 0, eta: null, state });
+        fm.set(loaded);
+        this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
         options.onProgress?.(loaded, total);
       },
     }) as Promise<NativeFileInfo>;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { Readable } from 'node:stream';
-import type { NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
+import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
 import { invalidArgument } from '../errors';
 
@@ -393,6 +393,16 @@ export class ChunkStorage {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /**
+   * Compacts the database of a cache directory: rewrites it without free pages (space freed by deletions)
+   * and renames the copy over it, off the JS thread. Close every handle on it first: it rejects
+   * MC_ERR_BUSY while this process or any other has the database open (see NativeStore.compact).
+   */
+  static async compact(path: string): Promise<NativeCompactResult> {
+    checkName(path, 'path');
+    return new binding.NativeStore().compact(path);
   }
 
   /** The native handle, for the downloader and other parts of this package. */

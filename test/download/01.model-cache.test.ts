@@ -46,6 +46,7 @@ describe('ModelCache: scan, download, serve', () => {
       expect(fileEvents.at(-1)!.loaded).toBe(fileEvents.at(-1)!.total);
     }
     expect(events.length).toBeLessThan(400); // throttled, not one per network packet
+    expect(events.some((e) => e.path !== undefined && e.rate > 0)).toBe(true); // per-file rates too
 
     // Durable status, and a second pull transfers nothing.
     expect((await cache.getManifest(REPO))!.variants.find((v) => v.name === 'onnx/q4f16')).toMatchObject({ status: 'downloaded' });

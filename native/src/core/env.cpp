@@ -112,12 +112,20 @@ Error Env::reserve_exclusive(const std::string& dir, std::string* key) {
   }
   std::unique_lock<std::mutex> lock(g_registry_mu);
   auto& reg = registry();
+  // Every handle may be closed and the environment still alive for a moment: the last write's job, or a
+  // view's snapshot, lets go of it on another thread just after the caller saw the write complete. So a
+  // live environment gets a short grace period before it counts as open.
+  const auto grace = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   for (;;) {
     auto it = reg.find(resolved);
     if (it == reg.end()) break;
-    if (!it->second.expired())
+    if (it->second.expired()) {
+      g_registry_cv.wait(lock);  // closing (or reserved by another compaction): wait for it to finish
+      continue;
+    }
+    if (g_registry_cv.wait_until(lock, grace) == std::cv_status::timeout && reg.count(resolved) != 0 &&
+        !reg[resolved].expired())
       return Error{MC_ERR_BUSY, "the database is open in this process: close every handle on it first"};
-    g_registry_cv.wait(lock);  // closing (or reserved by another compaction): wait for it to finish
   }
   reg[resolved] = std::weak_ptr<Env>();
   *key = resolved;

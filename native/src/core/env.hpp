@@ -57,6 +57,16 @@ class Env {
   /** Uploads in progress in this process. */
   UploadTable& uploads() noexcept { return *uploads_; }
 
+  /**
+   * Reserves the database of `dir` for exclusive use by this process (compaction): waits while an
+   * environment of it is still closing, fails with MC_ERR_BUSY while one is open, and then makes every
+   * open() of it in this process wait until release_exclusive(). `*key` receives the registry key (the
+   * directory's real path), which release_exclusive() takes. Another process is not kept out by this:
+   * the caller opens the database with MDBX_EXCLUSIVE for that.
+   */
+  static Error reserve_exclusive(const std::string& dir, std::string* key);
+  static void release_exclusive(const std::string& key) noexcept;
+
   /** Begins a read-only transaction. Caller aborts it (or hands it to a Snapshot). */
   Error begin_read(MDBX_txn** out) const;
 

@@ -71,6 +71,7 @@ Napi::Function NativeStore::Init(Napi::Env env) {
                          InstanceMethod<&NativeStore::JS_putDoc>("putDoc"),
                          InstanceMethod<&NativeStore::JS_listDocs>("listDocs"),
                          InstanceMethod<&NativeStore::JS_materialize>("materialize"),
+                         InstanceMethod<&NativeStore::JS_compact>("compact"),
                      });
 }
 

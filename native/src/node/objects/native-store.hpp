@@ -40,6 +40,7 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
   Napi::Value JS_putDoc(const Napi::CallbackInfo& info);
   Napi::Value JS_listDocs(const Napi::CallbackInfo& info);
   Napi::Value JS_materialize(const Napi::CallbackInfo& info);  // defined in workers/materialize-worker.cpp
+  Napi::Value JS_compact(const Napi::CallbackInfo& info);  // defined in workers/compact-worker.cpp
 
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);

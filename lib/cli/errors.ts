@@ -1,0 +1,93 @@
+// How the CLI reports failures: `error CODE: message` plus a one-line fix keyed by the code, and which exit
+// code a failure gets (0 ok, 1 failure, 2 usage, 130 interrupted).
+import { HubError, ModelCacheError, ModelStoreError } from '../errors';
+import type { ErrorInfo } from './output/json-shapes';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+/** 128 + SIGINT, as shells report a process stopped by Ctrl-C. */
+export const EXIT_INTERRUPTED = 130;
+
+const USAGE_BRAND = Symbol.for('model-cache.error.usage');
+
+/** A mistake in how the command was called: exit 2. */
+export class UsageError extends ModelCacheError {
+  readonly [USAGE_BRAND] = true;
+
+  constructor(message: string, readonly hint?: string) {
+    super('USAGE', message);
+    this.name = 'UsageError';
+  }
+
+  // ModelCacheError's hasInstance answers for every branded error: a subclass needs its own brand check.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USAGE_BRAND] === true;
+  }
+}
+
+const HINTS: Record<string, string> = {
+  USAGE: 'see `model-cache <command> --help`',
+  HUB_GATED_REPO: 'request access on the Hub and pass --token (or set HF_TOKEN)',
+  HUB_REPO_NOT_FOUND: 'check the repo id; a private repo needs --token (or HF_TOKEN)',
+  HUB_INVALID_CREDENTIALS: 'the token was refused: pass a valid one with --token or HF_TOKEN',
+  HUB_DISABLED_REPO: 'the repo was disabled by its owner or the Hub: nothing can be downloaded',
+  HUB_ENTRY_NOT_FOUND: 'the file is not in the repo at that revision: `model-cache scan <repo>` lists the files',
+  HUB_REVISION_NOT_FOUND: 'check --revision: a branch, tag, refs/pr/N or commit of the repo',
+  HUB_RATE_LIMITED: 'the Hub is rate-limiting: wait a minute, or pass --token (authenticated limits are higher)',
+  HUB_NETWORK_ERROR: 'check the network and --endpoint / HF_ENDPOINT; cached files work with --offline',
+  HUB_TIMEOUT: 'the Hub did not answer in time: retry, or raise HF_HUB_ETAG_TIMEOUT / HF_HUB_DOWNLOAD_TIMEOUT',
+  HUB_SERVER_ERROR: 'the Hub failed: retry later',
+  HUB_OFFLINE: 'run without --offline (and unset HF_HUB_OFFLINE) to reach the Hub',
+  HUB_INVALID_REPO_ID: "a repo id is 'namespace/name', e.g. Xenova/all-MiniLM-L6-v2",
+  HUB_INVALID_FILENAME: 'file paths are relative to the repo root, without ".."',
+  HUB_INVALID_REVISION: 'a revision is a branch, tag, refs/pr/N or a commit sha',
+  HUB_ABORTED: 'run the same command again to resume',
+  CACHE_NOT_CACHED: 'run without --offline, or `model-cache pull` it first',
+  CACHE_OUTDATED: 'run `model-cache pull` again to fetch the current files',
+  CACHE_UNKNOWN_VARIANT: '`model-cache scan <repo>` lists the variants',
+  CACHE_AMBIGUOUS_VARIANT: 'name the variant in full, e.g. onnx/q4f16',
+  DOWNLOAD_INTERRUPTED: 'run the same pull again to resume',
+  DOWNLOAD_STALLED: 'the connection stalled: run the same pull again to resume',
+  HF_CACHE_NOT_FOUND: 'pass the huggingface_hub cache directory (HF_HUB_CACHE), e.g. ~/.cache/huggingface/hub',
+  MANIFEST_INVALID: '`model-cache rm <repo>` then pull it again',
+  MC_ERR_HASH_MISMATCH: 'the server sent corrupt bytes; run pull again',
+  MC_ERR_SIZE_MISMATCH: 'the server sent a wrong number of bytes; run pull again',
+  MC_ERR_BUSY: 'another process (a pull, serve, Python) has the cache open: stop it and retry',
+  MC_ERR_CORRUPT: 'run `model-cache verify`, then `model-cache rm` the damaged repo and pull it again',
+  MC_ERR_NOT_FOUND: '`model-cache ls` shows what is cached',
+  MC_ERR_READ_ONLY: 'the cache is read-only here: check permissions of --cache-dir',
+  MC_ERR_FORMAT: 'the cache was written by another version of model-cache: use a new --cache-dir',
+  MDBX_MAP_FULL: 'the cache reached its size limit: `model-cache rm` repos and `model-cache gc`',
+  ENOSPC: 'the disk is full: `model-cache rm` repos and `model-cache gc`, or use another --cache-dir',
+  EACCES: 'permission denied: check the permissions of --cache-dir (or MODEL_CACHE_HOME)',
+  ONNXRUNTIME_MISSING: 'install it: npm install onnxruntime-node',
+};
+
+export function hintFor(code: string): string | null {
+  return HINTS[code] ?? null;
+}
+
+/** Code, message and hint of any thrown value. */
+export function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof UsageError) return { code: err.code, message: err.message, hint: err.hint ?? hintFor(err.code) };
+  const code = (err as { code?: unknown } | null)?.code;
+  const c = typeof code === 'string' ? code : 'INTERNAL';
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: c, message, hint: hintFor(c) };
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof UsageError) return EXIT_USAGE;
+  const code = (err as { code?: unknown } | null)?.code;
+  // Bad arguments our API refused (a malformed endpoint, chunk size, token) are usage errors too.
+  if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
+    return EXIT_USAGE;
+  }
+  return EXIT_FAILURE;
+}
+
+/** Whether this error is one of ours (printed without a stack) rather than a bug. */
+export function isKnownError(err: unknown): boolean {
+  return err instanceof ModelCacheError || err instanceof HubError || err instanceof ModelStoreError || (err instanceof Error && typeof (err as { code?: unknown }).code === 'string');
+}

@@ -1,0 +1,2 @@
+export { startCacheServer } from './start-cache-server';
+export type { CacheServer, CacheServerOptions } from './start-cache-server';

@@ -1,0 +1,152 @@
+// `model-cache serve`: an HTTP server that speaks the Hugging Face Hub's download protocol
+// (design/hub-protocol.md) from the cache, so any Hub client can use it as its endpoint
+// (HF_ENDPOINT for huggingface_hub, `hubUrl` for @huggingface/hub). With pull-through, misses are
+// fetched through the cache from its own endpoint (the Hub, or another `model-cache serve`), stored,
+// then served: host -> rack or regional cache -> Hub.
+
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+import type { ModelCache } from '../cache/model-cache';
+import { tokenCheck, type TokenCheck } from './auth';
+import type { ServeContext, ServeStats } from './context';
+import { methodNotAllowed, serveErrorFrom, ServeError, ServeRedirect } from './errors';
+import { Exchange } from './exchange';
+import { modelInfo } from './model-info';
+import { pathsInfo } from './paths-info';
+import { lookupRepo } from './repo-lookup';
+import { resolve } from './resolve';
+import { route } from './router';
+import { requestOrigin, tree } from './tree';
+
+export interface CacheServerOptions {
+  /** An open cache; for pull-through, opened with `endpoint` = the upstream. The server never closes it. */
+  cache: ModelCache;
+  /** Address to bind. @default '127.0.0.1' (only this machine) */
+  host?: string;
+  /** @default 0 (an ephemeral port; `url` tells which) */
+  port?: number;
+  /**
+   * When set, every request must carry `Authorization: Bearer <token>` (401 otherwise, as the Hub
+   * answers). Compared in constant time; never logged and never sent upstream.
+   */
+  token?: string;
+  /** On a miss, fetch through `cache` (its endpoint is the upstream), store, then serve. @default false */
+  pullThrough?: boolean;
+  /** Called with one line per request: method, path, status, body bytes, milliseconds. Never given tokens. */
+  log?: (line: string) => void;
+}
+
+export interface CacheServer {
+  /** `http://host:port` */
+  readonly url: string;
+  /** Live counters: requests received, body bytes sent, upstream fetches (scans and downloads) started. */
+  readonly stats: { requests: number; bytesServed: number; upstreamFetches: number };
+  /**
+   * Stops accepting, ends open connections, aborts the upstream work it started and waits for its
+   * handlers to finish, so the cache may be closed right after. Idempotent.
+   */
+  close(): Promise<void>;
+}
+
+const MAX_LOGGED_PATH = 300;
+
+async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | undefined, fallbackOrigin: string): Promise<void> {
+  try {
+    check?.(ex.req);
+    const r = route(ex.pathname);
+    if (r === undefined) throw new ServeError(404, 'Not Found');
+    if (r.kind === 'resolve') {
+      await resolve(ctx, ex, r);
+      return;
+    }
+    const method = r.kind === 'paths-info' ? 'POST' : 'GET';
+    if (ex.method !== method && !(method === 'GET' && ex.isHead)) throw methodNotAllowed(method === 'GET' ? 'GET, HEAD' : 'POST');
+    const m = await lookupRepo(ctx, r, ex.search);
+    if (r.kind === 'info') modelInfo(ex, m);
+    else if (r.kind === 'tree') tree(ex, m, r.path, requestOrigin(ex, fallbackOrigin));
+    else await pathsInfo(ex, m);
+  } catch (err) {
+    if (err instanceof ServeRedirect) {
+      // Relative, keeping the query, with a body as the Hub's (behaviour 17): clients follow it with auth.
+      ex.send(307, { location: err.location, 'content-type': 'text/plain; charset=utf-8' }, `Temporary Redirect. Redirecting to ${err.location}`);
+      return;
+    }
+    const e = serveErrorFrom(err);
+    if (e.status >= 500) ex.note = e.cause instanceof Error ? e.cause.message : e.message;
+    ex.error(e);
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolveListen(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startCacheServer(options: CacheServerOptions): Promise<CacheServer> {
+  const { cache, host = '127.0.0.1', port = 0, token, pullThrough = false, log } = options;
+  if (typeof cache !== 'object' || cache === null || typeof cache.getManifest !== 'function') throw new TypeError('options.cache must be an open ModelCache');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${port}`);
+  if (token !== undefined && (typeof token !== 'string' || token.length === 0)) throw new TypeError('token must be a non-empty string');
+  const check = token === undefined ? undefined : tokenCheck(token);
+
+  const closing = new AbortController();
+  const stats: ServeStats = { requests: 0, bytesServed: 0, upstreamFetches: 0 };
+  const ctx: ServeContext = { cache, pullThrough, stats, signal: closing.signal, inflight: new Map(), aliases: new Map() };
+  const handlers = new Set<Promise<void>>();
+  let origin = '';
+
+  const server = createServer((req, res) => {
+    stats.requests += 1;
+    const ex = new Exchange(req, res, stats);
+    if (log !== undefined) {
+      res.once('close', () => {
+        const ms = Math.round(performance.now() - ex.started);
+        const path = ex.pathname.length > MAX_LOGGED_PATH ? `${ex.pathname.slice(0, MAX_LOGGED_PATH)}…` : ex.pathname;
+        const aborted = res.writableFinished ? '' : ' aborted';
+        const note = ex.note === undefined ? '' : ` (${ex.note.replace(/\s+/g, ' ').slice(0, 300)})`;
+        try {
+          log(`${ex.method} ${path} ${ex.status} ${ex.bytes} ${ms}ms${aborted}${note}`);
+        } catch {
+          // A failing logger must not take the server down.
+        }
+      });
+    }
+    const handler: Promise<void> = dispatch(ctx, ex, check, origin)
+      .catch(() => {
+        // Only a bug gets here (dispatch answers every error): do not leave the client hanging.
+        res.destroy();
+      })
+      .finally(() => handlers.delete(handler));
+    handlers.add(handler);
+  });
+  server.on('connection', (socket) => socket.setNoDelay(true));
+
+  const address = await listen(server, host, port);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  origin = `http://${shownHost}:${address.port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: origin,
+    stats,
+    close(): Promise<void> {
+      closed ??= (async () => {
+        closing.abort(new ServeError(503, 'The server is shutting down'));
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          // close() alone waits for keep-alive and streaming connections; end them.
+          server.closeAllConnections();
+        });
+        await Promise.allSettled([...handlers]);
+      })();
+      return closed;
+    },
+  };
+}
