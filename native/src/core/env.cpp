@@ -1,9 +1,11 @@
 #include "core/env.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <climits>
@@ -332,6 +334,23 @@ bool Env::file_offset(const void* p, uint64_t* out) const noexcept {
   if (mirror_fd_ < 0 || a < map_base_ || a - map_base_ >= map_size_) return false;
   *out = a - map_base_;
   return true;
+}
+
+void Env::forget(const uint8_t* payload, size_t len) const noexcept {
+#ifdef __linux__
+  constexpr uintptr_t kMargin = uintptr_t(2) << 20;  // a large folio around the first touched page
+  const uintptr_t page = format::kPageSize;
+  uintptr_t start = reinterpret_cast<uintptr_t>(payload) - format::kPayloadOffset;
+  uintptr_t end = reinterpret_cast<uintptr_t>(payload) + len;
+  start = start > kMargin ? (start - kMargin) & ~(page - 1) : 0;
+  end = (end + kMargin + page - 1) & ~(page - 1);
+  // Only ever inside the map: MADV_DONTNEED on anonymous memory (a write transaction's dirty page
+  // buffers) would zero it. Where the map was not located, do nothing.
+  if (map_base_ == 0) return;
+  start = std::max(start, map_base_);
+  end = std::min<uintptr_t>(end, map_base_ + map_size_);
+  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
+#endif
 }
 
 Error Env::begin_read(MDBX_txn** out) const {

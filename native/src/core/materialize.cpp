@@ -156,6 +156,13 @@ Error materialize_file(const Store& store, const std::string& repo, const std::s
     format::ChunkHeader h;
     const uint8_t* payload = nullptr;
     if (!(e = detail::read_chunk(r.txn, env.tables(), f.seq, i, &h, &payload)).ok()) return e;
+    // However this chunk is copied, what reading it mapped of libmdbx's map goes afterwards (Env::forget).
+    struct Forget {
+      const Env& env;
+      const uint8_t* p;
+      size_t n;
+      ~Forget() { env.forget(p, n); }
+    } forget{env, payload, h.payload_len};
     uint64_t expect = i + 1 < f.chunk_count ? f.chunk_size : f.size - uint64_t(i) * f.chunk_size;
     if (h.payload_len != expect)
       return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " of " + repo + "/" + path + " has the wrong length"};

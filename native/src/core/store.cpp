@@ -2,9 +2,6 @@
 
 #include <cstring>
 
-#ifdef __linux__
-#include <sys/mman.h>
-#endif
 
 #include "core/crc32c.hpp"
 #include "core/writer.hpp"
@@ -28,14 +25,6 @@ std::string hex(const uint8_t* p, size_t n) {
 
 static MDBX_val val(const void* p, size_t n) { return MDBX_val{const_cast<void*>(p), n}; }
 
-void forget_pages(const uint8_t* payload, size_t len) noexcept {
-#ifdef __linux__
-  // Whole pages inside the payload only: the page holding the chunk header may be in use elsewhere.
-  uintptr_t start = (reinterpret_cast<uintptr_t>(payload) + format::kPageSize - 1) & ~uintptr_t(format::kPageSize - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(payload) + len) & ~uintptr_t(format::kPageSize - 1);
-  if (end > start) madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-#endif
-}
 
 Error read_blob(MDBX_txn* txn, const Tables& t, const uint8_t sha256[32], BlobRecord* out) {
   MDBX_val k = val(sha256, 32), d;

@@ -164,10 +164,6 @@ Error put_file(MDBX_txn* txn, const Tables& t, const std::string& repo, const st
 Error read_chunk(MDBX_txn* txn, const Tables& t, uint64_t seq, uint32_t index, format::ChunkHeader* h,
                  const uint8_t** payload);
 std::string hex(const uint8_t* p, size_t n);
-/** Drops a payload's pages from this process's page tables once a long sequential read (hashing,
- *  verify) is done with them. They stay in the page cache; only the process's RSS stops counting them,
- *  which otherwise grows to the size of everything read through the map. */
-void forget_pages(const uint8_t* payload, size_t len) noexcept;
 }  // namespace detail
 
 }  // namespace mc

@@ -64,7 +64,7 @@ Error write_upload(MDBX_txn* txn, const Tables& t, uint64_t seq, const UploadRec
 }
 
 // Durable chunks of blob `seq`: (index, payload length) in index order.
-Error scan_chunks(MDBX_txn* txn, const Tables& t, uint64_t seq, std::vector<std::pair<uint32_t, uint32_t>>* out) {
+Error scan_chunks(const Env& env, MDBX_txn* txn, const Tables& t, uint64_t seq, std::vector<std::pair<uint32_t, uint32_t>>* out) {
   MDBX_cursor* cur = nullptr;
   int rc = mdbx_cursor_open(txn, t.chunks, &cur);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
@@ -75,8 +75,10 @@ Error scan_chunks(MDBX_txn* txn, const Tables& t, uint64_t seq, std::vector<std:
     if (k.iov_len != 12 || format::get_be64(kp) != seq) break;
     ChunkHeader h;
     if (h.decode(d.iov_base, d.iov_len, crc32c) && h.payload_len > 0 &&
-        d.iov_len >= format::kPayloadOffset + uint64_t(h.payload_len))
+        d.iov_len >= format::kPayloadOffset + uint64_t(h.payload_len)) {
       out->emplace_back(format::get_be32(kp + 8), h.payload_len);
+      env.forget(static_cast<const uint8_t*>(d.iov_base) + format::kPayloadOffset, h.payload_len);
+    }
   }
   mdbx_cursor_close(cur);
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "scan chunks"};
@@ -148,7 +150,7 @@ static Error hash_chunk(Env& env, UploadState& s, uint32_t i, bool sha256, bool 
     return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " of upload " + std::to_string(s.seq) + " failed its CRC32C"};
   if (sha256) s.sha256.update(payload, h.payload_len);
   if (sha1) s.sha1.update(payload, h.payload_len);
-  detail::forget_pages(payload, h.payload_len);
+  env.forget(payload, h.payload_len);
   return {};
 }
 
@@ -244,7 +246,7 @@ void Store::begin_upload(const UploadParams& p, std::function<void(const Error&,
               if (p.want_sha1) rec.flags |= UploadRecord::kWantSha1;
               Error e = write_upload(txn, t, found, rec);
               if (!e.ok()) return e;
-              if (!(e = scan_chunks(txn, t, found, &res->chunks)).ok()) return e;
+              if (!(e = scan_chunks(*env, txn, t, found, &res->chunks)).ok()) return e;
               res->info.id = found;
               res->info.chunk_size = rec.chunk_size;
               if (rec.flags & UploadRecord::kSizeKnown) res->info.size = rec.size;
@@ -561,7 +563,7 @@ Error Store::list_uploads(std::vector<UploadInfo>* out) const {
     info.updated_ms = rec.updated_ms;
     info.owner_pid = rec.owner_pid;
     std::vector<std::pair<uint32_t, uint32_t>> chunks;
-    if (!(e = scan_chunks(r.txn, t, info.id, &chunks)).ok()) break;
+    if (!(e = scan_chunks(*env_, r.txn, t, info.id, &chunks)).ok()) break;
     for (auto& c : chunks) info.present.push_back(c.first);
     out->push_back(std::move(info));
   }

@@ -106,7 +106,7 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
         break;
       }
       bool crc_ok = crc32c(0, payload, h.payload_len) == h.crc32c;
-      detail::forget_pages(payload, h.payload_len);
+      env_->forget(payload, h.payload_len);
       if (!crc_ok) {
         report(b.sha256, b.rec.seq, i, "chunk " + std::to_string(i) + " failed its CRC32C");
         break;

@@ -37,6 +37,7 @@ Error Snapshot::copy(const FileInfo& f, uint64_t offset, uint64_t len, uint8_t* 
     if (in_chunk >= h.payload_len) return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(index) + " is short"};
     uint64_t n = std::min<uint64_t>(h.payload_len - in_chunk, end - offset);
     std::memcpy(dst, payload + in_chunk, n);
+    env_->forget(payload, h.payload_len);
     dst += n;
     offset += n;
   }
@@ -94,6 +95,7 @@ Error Snapshot::build(const FileInfo& f, uint32_t first, uint32_t last, std::sha
     void* got = mmap(dst, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, env_->mirror_fd(),
                      off_t(file_off));
     if (got == MAP_FAILED) return Error{errno, "map chunk " + std::to_string(i)};
+    env_->forget(payload, h.payload_len);  // the header read mapped pages of libmdbx's map: drop them
   }
   *out = std::move(m);
   return {};
