@@ -83,5 +83,14 @@ for (const name of cases) {
     }
   }
 }
-fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), `${report.join('\n')}\n`);
+// Merge into the results file: sections of cases not run this time stay as they were.
+const resultsFile = path.join(__dirname, 'results', 'latest.md');
+fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
+const sections = new Map();
+const splitSections = (text) => {
+  for (const part of text.split(/\n(?=## )/).slice(1)) sections.set(part.split('\n')[0].replace(/:.*/, ''), part.trim());
+};
+if (wanted.length > 0 && fs.existsSync(resultsFile)) splitSections(fs.readFileSync(resultsFile, 'utf8'));
+splitSections(report.join('\n'));
+const ordered = [...sections.keys()].sort().map((k) => sections.get(k));
+fs.writeFileSync(resultsFile, `# Benchmarks\n\n${header}\n\n${ordered.join('\n\n')}\n`);

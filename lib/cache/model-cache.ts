@@ -269,11 +269,18 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const targets = variant.files.map((p) => this.target(manifest, p));
     const total = targets.reduce((n, t) => n + t.size, 0);
 
-    if (this.offline) {
-      const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
-      if (missing.length > 0) {
-        throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${missing.length} file(s) of ${manifest.repo} ${variant.name} are not cached: ${missing.join(', ')}`);
-      }
+    const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
+    if (missing.length > 0 && this.offline) {
+      throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${missing.length} file(s) of ${manifest.repo} ${variant.name} are not cached: ${missing.join(', ')}`);
+    }
+    if (missing.length === 0) {
+      // Everything is stored already (this variant, or others sharing its files): no download, and the
+      // status says so without passing through `downloading`.
+      const done = variant.status === 'downloaded' && !variant.outdated ? manifest : await this.markDownloaded(manifest, variant);
+      options.onProgress?.(total, total);
+      this.emit('progress', { repo: manifest.repo, variant: variant.name, loaded: total, total, rate: 0, eta: 0, state: 'done' });
+      const files = targets.map((t) => this.storage.fileInfo(t.repo, t.path)!);
+      return { manifest: done, variant: done.variants.find((v) => v.name === variant.name)!, files };
     }
 
     const meter = new ProgressMeter(total);
@@ -331,22 +338,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       );
       clearInterval(heartbeat);
       await persisting;
-      const gguf = variant.kind === 'gguf' ? this.ggufSummary(manifest.repo, variant.files) : undefined;
-      const done = await this.setVariant(manifest.repo, variant.name, (v) => {
-        const { error: _e, owner: _o, changedFiles: _c, ...rest } = v;
-        return {
-          ...rest,
-          ...(gguf === undefined ? {} : { gguf }),
-          status: 'downloaded',
-          bytesDone: total,
-          commit: manifest.commit,
-          outdated: false,
-          updatedAt: new Date().toISOString(),
-        };
-      });
+      const latest = await this.markDownloaded(manifest, variant);
       meter.set(total);
       emit({ loaded: total, total, rate: meter.rate, eta: 0, state: 'done' });
-      const latest = done ?? manifest;
       return { manifest: latest, variant: latest.variants.find((v) => v.name === variant.name)!, files: files.map((f) => f as FileInfo) };
     } catch (err) {
       clearInterval(heartbeat);
@@ -360,6 +354,24 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
     }
+  }
+
+  /** Records a variant as downloaded at the manifest's commit (with its GGUF header summary). */
+  private async markDownloaded(manifest: Manifest, variant: ManifestVariant): Promise<Manifest> {
+    const gguf = variant.kind === 'gguf' ? this.ggufSummary(manifest.repo, variant.files) : undefined;
+    const next = await this.setVariant(manifest.repo, variant.name, (v) => {
+      const { error: _e, owner: _o, changedFiles: _c, ...rest } = v;
+      return {
+        ...rest,
+        ...(gguf === undefined ? {} : { gguf }),
+        status: 'downloaded',
+        bytesDone: v.totalSize,
+        commit: manifest.commit,
+        outdated: false,
+        updatedAt: new Date().toISOString(),
+      };
+    });
+    return next ?? manifest;
   }
 
   /** The header metadata of a downloaded GGUF variant (all shards), or undefined if unreadable. */

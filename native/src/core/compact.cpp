@@ -74,7 +74,7 @@ Error compact_database(const std::string& dir, CompactResult* out) {
   if ((rc = mdbx_env_set_option(ex.env, MDBX_opt_max_readers, Env::kDefaultMaxReaders)) != MDBX_SUCCESS)
     return Error{rc, "max_readers"};
   // No geometry call: an existing database keeps its stored geometry, and the copy inherits it.
-  rc = mdbx_env_open(ex.env, db_path.c_str(), MDBX_NOSUBDIR | MDBX_EXCLUSIVE, 0644);
+  rc = mdbx_env_open(ex.env, db_path.c_str(), MDBX_NOSUBDIR | MDBX_EXCLUSIVE | MDBX_NORDAHEAD, 0644);
   if (rc != MDBX_SUCCESS) {
     mdbx_env_close_ex(ex.env, false);  // a failed open still needs its handle released
     ex.env = nullptr;

@@ -77,13 +77,15 @@ class Env {
   /** Offset in the database file of a pointer into the memory map; false when outside it. */
   bool file_offset(const void* p, uint64_t* out) const noexcept;
   /**
-   * Drops the pages around a chunk just read through libmdbx's map (its header and payload, plus a
-   * margin) from this process's page tables. They stay in the page cache; only the process stops
+   * Drops the pages around a chunk just read through libmdbx's map (its header and payload, to the
+   * 2 MiB blocks that hold them) from this process's page tables. They stay in the page cache; only the process stops
    * counting them. Reading a chunk header maps more than its page: on Linux 6.18 with large page-cache
    * folios, about 1.5 MiB per chunk (107 MiB of RSS after streaming a 288 MiB file in 4 MiB chunks).
    * Safe at any time: the map is shared and read-only, so an access later only faults the page back in.
    */
   void forget(const uint8_t* payload, size_t len) const noexcept;
+  /** forget() for a chunk of which only the header was read (a mirror maps the payload elsewhere). */
+  void forget_header(const uint8_t* payload) const noexcept { forget(payload, 0); }
 
  private:
   Env() = default;

@@ -77,7 +77,7 @@ Error scan_chunks(const Env& env, MDBX_txn* txn, const Tables& t, uint64_t seq, 
     if (h.decode(d.iov_base, d.iov_len, crc32c) && h.payload_len > 0 &&
         d.iov_len >= format::kPayloadOffset + uint64_t(h.payload_len)) {
       out->emplace_back(format::get_be32(kp + 8), h.payload_len);
-      env.forget(static_cast<const uint8_t*>(d.iov_base) + format::kPayloadOffset, h.payload_len);
+      env.forget_header(static_cast<const uint8_t*>(d.iov_base) + format::kPayloadOffset);
     }
   }
   mdbx_cursor_close(cur);

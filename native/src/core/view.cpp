@@ -95,7 +95,7 @@ Error Snapshot::build(const FileInfo& f, uint32_t first, uint32_t last, std::sha
     void* got = mmap(dst, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, env_->mirror_fd(),
                      off_t(file_off));
     if (got == MAP_FAILED) return Error{errno, "map chunk " + std::to_string(i)};
-    env_->forget(payload, h.payload_len);  // the header read mapped pages of libmdbx's map: drop them
+    env_->forget_header(payload);  // the header read mapped pages of libmdbx's map: drop them
   }
   *out = std::move(m);
   return {};
