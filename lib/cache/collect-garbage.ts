@@ -11,6 +11,7 @@ import type { NativeCompactResult } from '../../binding';
 import { ModelStoreError } from '../errors';
 import { ChunkStorage } from '../store/chunk-storage';
 import { leaseIsLive, type LeaseValue } from './lease';
+import { processAlive } from './process-alive';
 
 export interface CollectGarbageParams {
   /** Cache directory. */
@@ -41,16 +42,6 @@ export interface GarbageReport {
 
 export const DEFAULT_MAX_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
 
-function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function parseLease(raw: string): LeaseValue | null {
   try {
     return JSON.parse(raw) as LeaseValue;
@@ -72,7 +63,7 @@ export async function collectGarbage(params: CollectGarbageParams): Promise<Garb
     const native = ChunkStorage.native(storage);
     for (const u of native.listUploads()) {
       const idle = now() - u.updatedAt > maxAge;
-      const orphan = !pidAlive(u.ownerPid);
+      const orphan = !processAlive(u.ownerPid);
       if (!(idle || (orphan && params.keepPartial !== true))) {
         report.uploadsKept++;
         continue;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { NativeStore } from '../../binding';
 import { ModelStoreError } from '../errors';
+import { processAlive } from './process-alive';
 
 const KIND = 'lease';
 /** A holder that has not written a heartbeat for this long is presumed dead. */
@@ -26,19 +27,10 @@ export interface LeaseValue {
 
 const HOST = hostname();
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
-  }
-}
-
 /** Whether a lease's holder is still working on it. */
 export function leaseIsLive(v: LeaseValue, now = Date.now()): boolean {
   if (now - v.heartbeatAt > LEASE_STALE_MS) return false;
-  return v.host !== HOST || alive(v.pid);
+  return v.host !== HOST || processAlive(v.pid);
 }
 
 function parse(raw: string | null): LeaseValue | null {

@@ -18,6 +18,7 @@ import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } 
 import { Limiter } from '../download/limiter';
 import { ProgressMeter, type ProgressEvent } from '../download/progress';
 import { ManifestDb } from './manifest-db';
+import { processAlive } from './process-alive';
 
 export type { ProgressEvent } from '../download/progress';
 
@@ -88,15 +89,6 @@ function defaultPath(env: NodeJS.ProcessEnv): string {
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache');
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function errorInfo(err: unknown): { code: string; message: string } {
   const code = (err as { code?: unknown } | null)?.code;
   return {
@@ -112,7 +104,7 @@ function withLiveStatus(m: Manifest): Manifest {
   const variants = m.variants.map((v) => {
     if (v.status !== 'downloading') return v;
     const o = v.owner;
-    const live = o !== undefined && now - Date.parse(o.heartbeatAt) < OWNER_STALE_MS && (o.host !== HOST || pidAlive(o.pid));
+    const live = o !== undefined && now - Date.parse(o.heartbeatAt) < OWNER_STALE_MS && (o.host !== HOST || processAlive(o.pid));
     if (live) return v;
     changed = true;
     const { owner: _owner, ...rest } = v;

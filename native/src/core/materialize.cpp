@@ -29,12 +29,7 @@ const char* copy_method_name(CopyMethod m) noexcept {
 
 namespace {
 
-struct ReadTxn {
-  MDBX_txn* txn = nullptr;
-  ~ReadTxn() {
-    if (txn) mdbx_txn_abort(txn);
-  }
-};
+using detail::ReadTxn;
 
 // Owns the temporary file until it is renamed into place; removes it on every failure path.
 struct TempFile {

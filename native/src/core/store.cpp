@@ -185,15 +185,7 @@ Error Store::check_names(const std::string& repo, const std::string& path) const
   return {};
 }
 
-namespace {
-// A read transaction that aborts itself.
-struct ReadTxn {
-  MDBX_txn* txn = nullptr;
-  ~ReadTxn() {
-    if (txn) mdbx_txn_abort(txn);
-  }
-};
-}  // namespace
+using detail::ReadTxn;
 
 Error Store::file_info(const std::string& repo, const std::string& path, FileInfo* out) const {
   Error e = check_open();

@@ -151,6 +151,17 @@ class Store : public std::enable_shared_from_this<Store> {
 
 // ---- helpers shared by the store's translation units ----
 namespace detail {
+/** A read transaction that aborts itself. */
+struct ReadTxn {
+  MDBX_txn* txn = nullptr;
+  ReadTxn() = default;
+  ReadTxn(const ReadTxn&) = delete;
+  ReadTxn& operator=(const ReadTxn&) = delete;
+  ~ReadTxn() {
+    if (txn) mdbx_txn_abort(txn);
+  }
+};
+
 Error read_file(MDBX_txn* txn, const Tables& t, const std::string& repo, const std::string& path, FileInfo* out);
 Error read_blob(MDBX_txn* txn, const Tables& t, const uint8_t sha256[32], format::BlobRecord* out);
 /** Deletes the chunks of blob `seq` (a key range). */

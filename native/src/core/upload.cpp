@@ -38,12 +38,7 @@ void UploadTable::erase(uint64_t seq) {
 
 namespace {
 
-struct ReadTxn {
-  MDBX_txn* txn = nullptr;
-  ~ReadTxn() {
-    if (txn) mdbx_txn_abort(txn);
-  }
-};
+using detail::ReadTxn;
 
 Error read_upload(MDBX_txn* txn, const Tables& t, uint64_t seq, UploadRecord* out) {
   format::SeqKey key(seq);

@@ -7,14 +7,7 @@
 
 namespace mc {
 
-namespace {
-struct ReadTxn {
-  MDBX_txn* txn = nullptr;
-  ~ReadTxn() {
-    if (txn) mdbx_txn_abort(txn);
-  }
-};
-}  // namespace
+using detail::ReadTxn;
 
 // Checks every blob chunk by chunk (header, length, CRC32C of the payload) and every file record. Each blob
 // is read in its own short read transaction so that a long verify does not pin one snapshot for its whole
