@@ -35,11 +35,10 @@ export class ManifestDb implements ManifestStore {
     return raw === null ? null : this.parse(repo, raw);
   }
 
-  async getManifest(repo: string): Promise<Manifest | null> {
+  getManifest(repo: string): Promise<Manifest | null> {
     const raw = this.native.getDoc(KIND, repo);
     this.lastRead.set(repo, raw);
-    if (raw === null) return null;
-    return JSON.parse(raw) as Manifest; // scanRepo validates it
+    return Promise.resolve(raw === null ? null : (JSON.parse(raw) as Manifest)); // scanRepo validates it
   }
 
   /** Writes a manifest read by getManifest; MANIFEST_CONFLICT if it changed since (scanRepo retries). */

@@ -2,7 +2,7 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname, homedir } from 'node:os';
 import path from 'node:path';
-import type { NativeFileInfo, NativeStore } from '../../binding';
+import type { NativeStore } from '../../binding';
 import { HubError, ModelCacheError } from '../errors';
 import { fileMetadata } from '../hub/file-metadata';
 import { parseRepoId } from '../hub/parse-repo-id';
@@ -174,7 +174,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
   static async open(options: ModelCacheOptions = {}): Promise<ModelCache> {
     const { path: p, concurrency, chunkSize, stallTimeoutMs, maxRetries, ...hub } = options;
-    const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : (hub.env as NodeJS.ProcessEnv));
+    const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : (hub.env));
     resolveHubConfig(hub); // fail early on a bad endpoint, token file or timeout
     const storage = await ChunkStorage.open({ path: cachePath, chunkSize });
     return new ModelCache(storage, cachePath, hub, { ...options, concurrency, stallTimeoutMs, maxRetries });
@@ -207,14 +207,18 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
   }
 
-  async getManifest(repo: string): Promise<Manifest | null> {
+  getManifest(repo: string): Promise<Manifest | null> {
     this.check();
     const m = this.manifests.read(parseRepoId(repo).id);
-    return m === null ? null : withLiveStatus(m);
+    return Promise.resolve(m === null ? null : withLiveStatus(m));
   }
 
-  async listRepos(): Promise<RepoSummary[]> {
+  listRepos(): Promise<RepoSummary[]> {
     this.check();
+    return Promise.resolve(this.listRepoSummaries());
+  }
+
+  private listRepoSummaries(): RepoSummary[] {
     return this.manifests.list().map((raw) => {
       const m = withLiveStatus(raw);
       const files = this.storage.listFiles(m.repo);
@@ -333,12 +337,12 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const latest = await this.markDownloaded(manifest, variant);
       meter.set(total);
       emit({ loaded: total, total, rate: meter.rate, eta: 0, state: 'done' });
-      return { manifest: latest, variant: latest.variants.find((v) => v.name === variant.name)!, files: files.map((f) => f as FileInfo) };
+      return { manifest: latest, variant: latest.variants.find((v) => v.name === variant.name)!, files: files.map((f) => f) };
     } catch (err) {
       clearInterval(heartbeat);
       await persisting;
-      const cause = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
-      const failure = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
+      const cause: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
+      const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
       await this.setVariant(manifest.repo, variant.name, (v) => {
         const { owner: _o, ...rest } = v;
         return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, meter.value), error: errorInfo(failure), updatedAt: new Date().toISOString() };
@@ -453,7 +457,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
         this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
         options.onProgress?.(loaded, total);
       },
-    }) as Promise<NativeFileInfo>;
+    });
   }
 
   hasFile(repo: string, filePath: string): boolean {

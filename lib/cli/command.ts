@@ -32,9 +32,10 @@ export function mergedGlobals(cmd: Command, options: { token?: boolean } = {}): 
       if (opts[key] !== undefined) out[key] = opts[key];
     }
   }
-  return out as GlobalOptions;
+  return out;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a command returns its exit code, or nothing for 0
 export type CommandBody = (ctx: CliContext, args: string[], opts: Record<string, unknown>, cmd: Command) => Promise<number | void>;
 
 /** Runs command bodies: the program (program.ts) implements it. */

@@ -105,7 +105,7 @@ export async function run(argv: readonly string[] = process.argv, io: CliIo = { 
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version were asked for; anything else commander refused is a usage error (it printed it).

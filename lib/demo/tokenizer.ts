@@ -19,7 +19,10 @@ people person child children man woman friend family work play music movie game 
   .split(/\s+/)
   .filter((w) => w !== '');
 
+// ASCII only: splitting into UTF-16 units is splitting into characters here.
+// eslint-disable-next-line @typescript-eslint/no-misused-spread
 const PUNCT = [...'.,!?;:\'"()-'];
+// eslint-disable-next-line @typescript-eslint/no-misused-spread
 const LETTERS = [...'abcdefghijklmnopqrstuvwxyz0123456789'];
 const SUFFIXES = ['s', 'es', 'ed', 'ing', 'er', 'est', 'ly', 'ness'];
 

@@ -85,7 +85,7 @@ function backoff(ctx: DownloadContext, failures: number): number {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
+    if (signal?.aborted) { reject(signal.reason); return; }
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
@@ -213,7 +213,7 @@ class FileDownload {
     const siblings = new AbortController();
     const both = AbortSignal.any([signal, siblings.signal]);
     setMaxListeners(0, both); // one listener per chunk waiting for a connection: many, on purpose
-    let first: unknown; // the failure that stopped the others (not the aborts it caused)
+    let first: { error: unknown } | undefined; // the failure that stopped the others (not the aborts it caused)
     await Promise.allSettled(
       missing.map((i) =>
         this.ctx.limiter.run(async () => {
@@ -221,7 +221,7 @@ class FileDownload {
             await this.fetchChunk(i, both);
           } catch (err) {
             if (!siblings.signal.aborted) {
-              first = err;
+              first = { error: err };
               siblings.abort(err); // one range failing (or the server ignoring Range) stops the others
             }
             throw err;
@@ -230,8 +230,8 @@ class FileDownload {
       ),
     );
     signal.throwIfAborted();
-    if (first instanceof RangeIgnored) return this.sequential(signal);
-    if (first !== undefined) throw first;
+    if (first?.error instanceof RangeIgnored) return this.sequential(signal);
+    if (first !== undefined) throw first.error;
   }
 
   private async fetchChunk(i: number, signal: AbortSignal): Promise<void> {

@@ -23,7 +23,7 @@ import { ModelCacheError, ModelStoreError } from '../errors';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { repoPathProblem } from '../hub/repo-path-problem';
 import { mergeManifest } from '../manifest/merge-manifest';
-import { ManifestSchema, type Manifest, type ManifestFile } from '../manifest/schema';
+import { ManifestSchema, type ManifestFile } from '../manifest/schema';
 import { ChunkStorage } from '../store/chunk-storage';
 import { detectVariants } from '../variants/detect-variants';
 import { gitBlobSha1, lfsPointerText, SHA1_RE, SHA256_RE } from './git-hashes';
@@ -272,7 +272,7 @@ export async function markStoredVariants(storage: ChunkStorage, repo: string): P
 async function writeManifest(storage: ChunkStorage, repo: string, revision: string, commit: string, files: ManifestFile[]): Promise<ImportedRepo['manifest']> {
   const db = new ManifestDb(ChunkStorage.native(storage));
   for (let attempt = 0; ; attempt++) {
-    const raw = (await db.getManifest(repo)) as Manifest | null;
+    const raw = (await db.getManifest(repo));
     const previous = raw === null ? null : ManifestSchema.parse(raw);
     if (previous !== null && previous.commit === commit) return 'kept';
     const manifest = mergeManifest({

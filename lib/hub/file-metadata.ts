@@ -55,7 +55,7 @@ export async function fileMetadata(params: FileMetadataParams): Promise<FileMeta
     timeoutMs: config.metadataTimeoutMs,
   });
   // A HEAD (or a 3xx) has no body to speak of: drain it so the connection can be reused.
-  await response.body.dump().catch(() => abandonBody(response.body));
+  await response.body.dump().catch(() => { abandonBody(response.body); });
   const shownUrl = displayUrl(config, response.url);
   const isRedirect = response.statusCode >= 300 && response.statusCode < 400;
   const fail = (why: string): never => {

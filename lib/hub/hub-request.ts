@@ -125,7 +125,7 @@ export function transportError(config: HubConfig, method: string, url: string, e
   const name = (err as { name?: unknown } | null)?.name;
   if (config.signal?.aborted === true || code === 'UND_ERR_ABORTED' || name === 'AbortError') return abortedError(config, url, err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-    return new HubError('HUB_TIMEOUT', `${method} ${shown} timed out (${String(code)})`, { url: shown, cause: err });
+    return new HubError('HUB_TIMEOUT', `${method} ${shown} timed out (${code})`, { url: shown, cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new HubError('HUB_NETWORK_ERROR', `${method} ${shown} failed: ${message}${typeof code === 'string' ? ` (${code})` : ''}`, { url: shown, cause: err });

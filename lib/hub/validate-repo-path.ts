@@ -15,7 +15,7 @@ export function validateRepoPath(path: unknown): string {
 
 // JSON.stringify shows control characters escaped, so the message cannot itself inject anything.
 function safeQuote(value: unknown): string {
-  if (typeof value !== 'string') return String(typeof value);
+  if (typeof value !== 'string') return typeof value;
   const shown = value.length > 200 ? `${value.slice(0, 200)}…` : value;
   return JSON.stringify(shown);
 }

@@ -46,7 +46,7 @@ function parseBody(raw: Buffer, contentType: string): { paths: string[]; expand:
 }
 
 export async function pathsInfo(ex: Exchange, m: Manifest): Promise<void> {
-  const { paths, expand } = parseBody(await readBody(ex.req), String(ex.req.headers['content-type'] ?? ''));
+  const { paths, expand } = parseBody(await readBody(ex.req), ex.req.headers['content-type'] ?? '');
   const t = repoTree(m);
   const seen = new Set<string>();
   const entries = [];

@@ -140,7 +140,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
       closed ??= (async () => {
         closing.abort(new ServeError(503, 'The server is shutting down'));
         await new Promise<void>((done) => {
-          server.close(() => done());
+          server.close(() => { done(); });
           // close() alone waits for keep-alive and streaming connections; end them.
           server.closeAllConnections();
         });

@@ -162,11 +162,11 @@ export class ChunkStorage {
     // Staging buffers of the stream path, reused once their chunk is durable: memory stays at
     // (writeConcurrency + 1) chunks however large the file, instead of a new chunk-sized buffer per chunk.
     const spare: Buffer[] = [];
-    let failure: unknown;
+    let failure: { error: unknown } | undefined;
     let stored = 0;
     const put = async (index: number, chunk: Uint8Array, recycle?: Buffer): Promise<void> => {
       while (inflight.size >= this.writeConcurrency) await Promise.race(inflight);
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure.error;
       options.signal?.throwIfAborted();
       const p = native.putChunk(upload.id, index, chunk).then(
         () => {
@@ -175,7 +175,7 @@ export class ChunkStorage {
           options.onProgress?.(stored, size);
         },
         (err: unknown) => {
-          failure ??= err;
+          failure ??= { error: err };
         },
       );
       const tracked = p.finally(() => inflight.delete(tracked));
@@ -210,7 +210,7 @@ export class ChunkStorage {
         if (fill > 0) await put(index++, staging.subarray(0, fill));
       }
       await Promise.all(inflight);
-      if (failure !== undefined) throw failure;
+      if (failure !== undefined) throw failure.error;
       options.signal?.throwIfAborted();
       return await native.commitUpload(upload.id, {
         repo,
@@ -299,6 +299,7 @@ export class ChunkStorage {
    * ends): no copy and no garbage left behind, for a consumer that is done with each view before asking
    * for the next (writing it to a socket, hashing it). Keeping a view longer shows zero bytes: copy it.
    */
+  // eslint-disable-next-line @typescript-eslint/require-await -- an async iterator by contract: views may become async
   async *readChunksUnsafe(repo: string, path: string, options: ReadRangeOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const info = this.fileInfo(repo, path);
     if (info === null) return;

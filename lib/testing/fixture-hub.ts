@@ -119,7 +119,7 @@ class Exchange {
     const merged: OutgoingHttpHeaders = { ...this.baseHeaders, ...headers };
     const fault = this.hub.faults.take('headers', this.faultRequest());
     if (fault !== undefined) {
-      for (const name of fault.remove ?? []) delete merged[name.toLowerCase()];
+      for (const name of fault.remove ?? []) Reflect.deleteProperty(merged, name.toLowerCase());
       for (const [name, value] of Object.entries(fault.set ?? {})) merged[name.toLowerCase()] = value;
     }
     this.status = status;
@@ -537,12 +537,12 @@ export class FixtureHub {
     }
     let paths: string[];
     let expand = false;
-    const type = String(ex.req.headers['content-type'] ?? '');
+    const type = ex.req.headers['content-type'] ?? '';
     try {
       if (type.includes('application/json')) {
         const body = JSON.parse(raw.toString('utf8')) as { paths?: unknown; expand?: unknown };
         if (!Array.isArray(body.paths) || !body.paths.every((p) => typeof p === 'string')) throw new Error('paths must be an array of strings');
-        paths = body.paths as string[];
+        paths = body.paths;
         expand = body.expand === true;
       } else {
         // huggingface_hub sends a form: paths=a&paths=b&expand=false.
@@ -581,7 +581,7 @@ export class FixtureHub {
       return;
     }
     const hashes = await this.registry.hashesOf(file);
-    const accept = String(ex.req.headers.accept ?? '');
+    const accept = ex.req.headers.accept ?? '';
     if (file.xet && accept.includes(XET_FILEINFO)) {
       // JSON file info only on explicit request (behaviour 22); clients must never ask for it.
       ex.json(
@@ -667,7 +667,7 @@ export class FixtureHub {
       headers,
       faults,
       gzip,
-      writeHead: (status, h) => ex.writeHead(status, h),
+      writeHead: (status, h) => { ex.writeHead(status, h); },
       onBytes: (n) => {
         ex.bytes += n;
         this.stats.bytesServed += n;

@@ -116,8 +116,8 @@ function write(res: ServerResponse, chunk: Buffer, done: () => void): Promise<bo
       res.off('close', onClose);
       resolve(ok);
     };
-    const onDrain = (): void => done(true);
-    const onClose = (): void => done(false);
+    const onDrain = (): void => { done(true); };
+    const onClose = (): void => { done(false); };
     res.on('drain', onDrain);
     res.on('close', onClose);
   });
@@ -204,7 +204,7 @@ export async function serveContent(params: ServeContentParams): Promise<void> {
   }
 
   // Behaviour 23: without `Accept-Encoding: identity`, text comes gzipped and chunked (no length).
-  const acceptsGzip = /\bgzip\b/i.test(String(req.headers['accept-encoding'] ?? ''));
+  const acceptsGzip = /\bgzip\b/i.test(req.headers['accept-encoding'] ?? '');
   if (params.gzip && status === 200 && acceptsGzip && rangeHeader === undefined) {
     params.writeHead(200, { ...headers, 'content-encoding': 'gzip', vary: 'Accept-Encoding' });
     if (req.method === 'HEAD') {
@@ -252,7 +252,7 @@ export async function serveContent(params: ServeContentParams): Promise<void> {
         const wait = bucket.delayFor(length);
         if (wait > 0) await sleep(wait);
       }
-      if (!(await write(res, chunk, () => releaseBuffer(buffer)))) return;
+      if (!(await write(res, chunk, () => { releaseBuffer(buffer); }))) return;
       sent += length;
       params.onBytes(length);
     }

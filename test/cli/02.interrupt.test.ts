@@ -42,10 +42,10 @@ describe('pull: Ctrl-C, then resume', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     // Interrupt once the whole pull has a few MiB: several chunks durable, others half-way.
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no progress: ${stdout}\n${stderr}`)), 30_000);
+      const timer = setTimeout(() => { reject(new Error(`no progress: ${stdout}\n${stderr}`)); }, 30_000);
       child.stdout!.on('data', (d: Buffer) => {
         stdout += d.toString();
-        const total = jsonLines<PullProgressLine>(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((l) => l.event === 'progress' && l.path === null);
+        const total = jsonLines<PullProgressLine>(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((l) => l.path === null);
         if ((total.at(-1)?.loaded ?? 0) >= 4 * MiB) {
           clearTimeout(timer);
           resolve();

@@ -13,7 +13,7 @@ describe('demo', () => {
   beforeAll(() => {
     t = tmpDir('mc-cli-demo-');
   });
-  afterAll(() => t.cleanup());
+  afterAll(() => { t.cleanup(); });
 
   test('--json: one document, inference ok; the Hub environment is ignored; nothing left behind', async () => {
     // A Hub setting that would break any real download: the demo must not care.
@@ -72,9 +72,9 @@ describe('serve', () => {
     const child = spawnCli(['serve', '--json', ...args], env);
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const done = new Promise<{ code: number | null; lines: object[] }>((resolve) => child.on('close', (code) => resolve({ code, lines: jsonLines(stdout) })));
+    const done = new Promise<{ code: number | null; lines: object[] }>((resolve) => child.on('close', (code) => { resolve({ code, lines: jsonLines(stdout) }); }));
     const ready = await new Promise<ServeListeningLine>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 20_000);
+      const timer = setTimeout(() => { reject(new Error(`serve did not start: ${stdout}`)); }, 20_000);
       child.stdout!.on('data', () => {
         if (!stdout.includes('\n')) return;
         clearTimeout(timer);
@@ -93,7 +93,7 @@ describe('serve', () => {
     const client = cliEnv(path.join(t.dir, 'client'), ready.url);
     const q8 = jsonLines<PullDocument>((await cli(['pull', DEMO, '--quant', 'q8', '--json', '--quiet'], client)).stdout)[0]!;
     expect(q8).toMatchObject({ ok: true, variants: [{ name: 'onnx/q8', status: 'downloaded' }] });
-    expect(hub.stats.byKind.cdn ?? 0).toBe(0);
+    expect(hub.stats.byKind.cdn).toBe(0);
     const fp16 = await cli(['pull', DEMO, '--quant', 'fp16', '--quiet'], client);
     expect(fp16.code).toBe(0);
 

@@ -42,6 +42,7 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60
 }
 
 /** Runs with --json and parses stdout's single JSON document. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the document shape they expect
 export async function cliJson<T = Record<string, unknown>>(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; doc: T; stderr: string }> {
   const r = await cli([...args, '--json'], env);
   const lines = r.stdout.trim().split('\n');

@@ -36,7 +36,7 @@ class Out {
       case 'f32': b.writeFloatLE(Number(v)); this.parts.push(b.subarray(0, 4)); break;
       case 'bool': this.parts.push(Buffer.from([v ? 1 : 0])); break;
       case 'u64': this.u64(v as number | bigint); break;
-      case 'i64': b.writeBigInt64LE(BigInt(v as number)); this.parts.push(b); break;
+      case 'i64': b.writeBigInt64LE(BigInt(v)); this.parts.push(b); break;
       case 'f64': b.writeDoubleLE(Number(v)); this.parts.push(b); break;
       case 'string': this.str(String(v)); break;
       default: throw new Error(type);

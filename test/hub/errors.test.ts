@@ -64,7 +64,7 @@ test('HUB_GATED_REPO and HUB_DISABLED_REPO', async () => {
 test('HUB_ENTRY_NOT_FOUND, HUB_REVISION_NOT_FOUND (also for a tree path that is a file)', async () => {
   await expectCode('HUB_ENTRY_NOT_FOUND', () => fetchFile({ ...opts(), repo: 'acme/ok', path: 'missing.txt' }));
   await expectCode('HUB_ENTRY_NOT_FOUND', async () => {
-    for await (const e of listFiles({ ...opts(), repo: 'acme/ok', path: 'config.json' })) void e;
+    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok', path: 'config.json' })) { /* drain: listing is what fails */ }
   });
   await expectCode('HUB_REVISION_NOT_FOUND', () => resolveRevision({ ...opts(), repo: 'acme/ok', revision: 'v9.9' }));
 });
@@ -78,7 +78,7 @@ test('HUB_RATE_LIMITED after the retries, with the wait the server asked for', a
   const rec = recordingSleep();
   hub.setFaults([{ type: 'rate-limit', resetSeconds: 7, on: 'tree' }]);
   const err = await expectCode('HUB_RATE_LIMITED', async () => {
-    for await (const e of listFiles({ ...opts({ retry: { sleep: rec.sleep } }), repo: 'acme/ok' })) void e;
+    for await (const _entry of listFiles({ ...opts({ retry: { sleep: rec.sleep } }), repo: 'acme/ok' })) { /* drain: listing is what fails */ }
   });
   expect(err.retryAfter).toBe(8);
   expect(rec.delays).toEqual([8000, 8000, 8000, 8000, 8000]);
@@ -103,7 +103,7 @@ test('HUB_INVALID_RESPONSE: not JSON, wrong shape, hostile id, inconsistent Cont
   await expectCode('HUB_INVALID_RESPONSE', () => modelInfo({ ...opts(), repo: 'acme/ok' }));
   hub.setFaults([{ type: 'body', body: '{"entries":[]}', on: 'tree' }]);
   const shape = await expectCode('HUB_INVALID_RESPONSE', async () => {
-    for await (const e of listFiles({ ...opts(), repo: 'acme/ok' })) void e;
+    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok' })) { /* drain: listing is what fails */ }
   });
   expect(shape.message).toMatch(/expected array/);
   hub.setFaults([{ type: 'body', body: JSON.stringify({ id: '../../etc', sha: 'a'.repeat(40) }), on: 'info' }]);
@@ -161,12 +161,12 @@ test('HUB_INVALID_REPO_ID, HUB_INVALID_FILENAME, HUB_INVALID_REVISION: rejected 
 test('HUB_ABORTED: during a stalled response and during a retry wait', async () => {
   hub.setFaults([{ type: 'stall', ms: 5_000, on: 'info' }]);
   const controller = new AbortController();
-  setTimeout(() => controller.abort(), 50).unref();
+  setTimeout(() => { controller.abort(); }, 50).unref();
   await expectCode('HUB_ABORTED', () => modelInfo({ ...opts({ signal: controller.signal }), repo: 'acme/ok' }));
 
   hub.setFaults([{ type: 'status', status: 500, on: 'info' }]);
   const during = new AbortController();
-  setTimeout(() => during.abort(), 50).unref();
+  setTimeout(() => { during.abort(); }, 50).unref();
   await expectCode('HUB_ABORTED', () => modelInfo({ ...opts({ signal: during.signal, retry: { baseDelayMs: 10_000 } }), repo: 'acme/ok' }));
 });
 

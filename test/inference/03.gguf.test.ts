@@ -37,7 +37,7 @@ function llama(extra: Record<string, GgufTestValue> = {}): Record<string, GgufTe
 
 let t: ReturnType<typeof tmpDir>;
 beforeEach(() => (t = tmpDir()));
-afterEach(() => t.cleanup());
+afterEach(() => { t.cleanup(); });
 
 test('parses metadata of every type, summarizing long arrays', () => {
   const file = writeGguf(llama(), 3);

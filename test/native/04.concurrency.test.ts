@@ -65,7 +65,7 @@ test('processes creating the same new database at once all get its full geometry
 describe('concurrent readers and one writer', () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => (t = tmpDir()));
-  afterEach(() => t.cleanup());
+  afterEach(() => { t.cleanup(); });
 
   async function writeVersions(storage: ChunkStorage, n: number): Promise<Set<string>> {
     const hashes = new Set<string>();
@@ -90,7 +90,9 @@ describe('concurrent readers and one writer', () => {
     const results = workers.map(
       (w) =>
         new Promise<{ reads: number; bad: number; versions: string[] }>((resolve, reject) => {
-          w.on('message', (m) => typeof m === 'object' && resolve(m));
+          w.on('message', (m) => {
+            if (typeof m === 'object') resolve(m);
+          });
           w.on('error', reject);
         }),
     );

@@ -26,7 +26,7 @@ function raw(base: string, path: string, init: { method?: string; headers?: Reco
     const req = http.request({ host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () => { resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }); });
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -36,7 +36,7 @@ function raw(base: string, path: string, init: { method?: string; headers?: Reco
 
 async function get(url: string, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' = 'GET'): Promise<Reply> {
   const res = await request(url, { method, headers });
-  return { status: res.statusCode, headers: res.headers as http.IncomingHttpHeaders, body: Buffer.from(await res.body.arrayBuffer()) };
+  return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
 
 // Larger than a loopback connection's kernel buffers, so a client that stops reading stalls the server.
@@ -323,7 +323,7 @@ describe('model-cache serve: HTTP', () => {
             if (got > 100_000) socket.destroy();
           });
           setTimeout(() => socket.destroy(), 50);
-          socket.on('close', () => resolve());
+          socket.on('close', () => { resolve(); });
           socket.on('error', () => undefined);
         }),
       ),

@@ -43,7 +43,7 @@ describe('@huggingface/hub against model-cache serve', () => {
     const urls: string[] = [];
     // listFiles has no page-size option: the first URL gets `limit=3`, and each Link keeps the query.
     const fetchWithLimit: typeof fetch = (input, init) => {
-      const url = new URL(String(input));
+      const url = new URL(input instanceof Request ? input.url : input);
       if (urls.length === 0) url.searchParams.set('limit', '3');
       urls.push(url.href);
       return fetch(url, init);

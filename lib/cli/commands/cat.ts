@@ -13,7 +13,10 @@ import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors';
 
 function write(stream: NodeJS.WritableStream, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => {
-    stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+    stream.write(chunk, (err) => {
+      if (err) reject(err);
+      else resolve();
+    });
   });
 }
 

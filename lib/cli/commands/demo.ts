@@ -88,7 +88,7 @@ export function demoCommand(runner: Runner): Command {
       inference: { ok: false, ms: 0, text, tokens: [], output: TINY_EMBEDDER_OUTPUT, dims: [], embedding: [], embeddingSize: 0, similarities: [] },
       timings: { scanMs: 0, pullMs: 0, verifyMs: 0, handoffUs: 0, sessionMs: 0, inferenceMs: 0, totalMs: 0 },
     };
-    const step = (n: number, what: string, detail: string): void => out.note(`${String(n).padStart(2)}. ${what.padEnd(9)}${detail}`);
+    const step = (n: number, what: string, detail: string): void => { out.note(`${String(n).padStart(2)}. ${what.padEnd(9)}${detail}`); };
     try {
       out.note('model-cache demo: the whole path, offline, on a model generated just now\n');
 
@@ -120,7 +120,7 @@ export function demoCommand(runner: Runner): Command {
 
       // 4. Pull, with the same progress display as `model-cache pull`.
       const view = new ProgressView(out, out.progressMode(false), repo, `      pull ${variant.name}`, variant.totalSize);
-      const onProgress = (e: ProgressEvent): void => view.update(e);
+      const onProgress = (e: ProgressEvent): void => { view.update(e); };
       cache.on('progress', onProgress);
       t = performance.now();
       let pulled;

@@ -87,7 +87,7 @@ transformers and friends load it offline: HF_HUB_CACHE=<dir> HF_HUB_OFFLINE=1.`,
         dir,
         layout: o.hfLayout === true ? 'hf' : 'repo',
         signal: ctx.signal,
-        onFile: (f) => ctx.out.note(`  ${f.path} -> ${path.relative(process.cwd(), f.link ?? f.file) || '.'} (${f.method}, ${formatBytes(f.bytes)})`),
+        onFile: (f) => { ctx.out.note(`  ${f.path} -> ${path.relative(process.cwd(), f.link ?? f.file) || '.'} (${f.method}, ${formatBytes(f.bytes)})`); },
       });
       const doc: ExportDocument = { ok: true, ...report };
       const methods = [...new Set(report.files.map((f) => f.method))].join(', ');

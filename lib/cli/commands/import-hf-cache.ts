@@ -30,7 +30,7 @@ export function importHfCacheCommand(runner: Runner): Command {
         repos: opts.repo as string[] | undefined,
         revision: opts.revision as string | undefined,
         signal: ctx.signal,
-        onFile: (e) => ctx.out.note(`  ${e.repo}/${e.path}: ${e.action}${e.reason !== undefined ? ` (${e.reason})` : ''}`),
+        onFile: (e) => { ctx.out.note(`  ${e.repo}/${e.path}: ${e.action}${e.reason !== undefined ? ` (${e.reason})` : ''}`); },
       });
       const scanned: string[] = [];
       if (opts.scan === true && report.repos.length > 0) {
@@ -48,8 +48,8 @@ export function importHfCacheCommand(runner: Runner): Command {
           (r) =>
             `${r.repo} @ ${r.revision === r.commit ? r.commit.slice(0, 12) : `${r.revision} (${r.commit.slice(0, 12)})`}: ${r.files} file(s), ${formatBytes(r.bytes)}` +
             ` (${r.stored} copied, ${r.linked} linked, ${r.present} already cached)` +
-            `${r.variantsDownloaded.length > 0 ? `; variants ready: ${r.variantsDownloaded.join(', ')}` : ''}` +
-            `${r.skipped.length > 0 ? `; ${r.skipped.length} skipped` : ''}`,
+            (r.variantsDownloaded.length > 0 ? `; variants ready: ${r.variantsDownloaded.join(', ')}` : '') +
+            (r.skipped.length > 0 ? `; ${r.skipped.length} skipped` : ''),
         );
         for (const r of report.repos) for (const s of r.skipped) lines.push(`  skipped ${r.repo}/${s.path}: ${s.reason}`);
         for (const s of report.skippedRepos) lines.push(`  skipped ${s.folder}: ${s.reason}`);

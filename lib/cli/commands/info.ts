@@ -63,7 +63,7 @@ export function infoCommand(runner: Runner): Command {
           lines.push(
             `  ${g.path}: GGUF v${i.version}, ${[i.architecture, i.name, i.quantization].filter((x) => x !== undefined).join(', ')}` +
               `${i.contextLength !== undefined ? `, context ${i.contextLength}` : ''}${i.blockCount !== undefined ? `, ${i.blockCount} layers` : ''}, ${i.tensorCount} tensors` +
-              `${i.split !== undefined ? `, split ${i.split.index}/${i.split.count}` : ''}`,
+              (i.split !== undefined ? `, split ${i.split.index}/${i.split.count}` : ''),
           );
         }
         return lines.join('\n');

@@ -53,13 +53,13 @@ export function serveCommand(runner: Runner): Command {
           port: opts.port as number,
           ...(opts.token === undefined ? {} : { token: opts.token as string }),
           pullThrough,
-          log: (line) => ctx.out.note(line),
+          log: (line) => { ctx.out.note(line); },
         });
         const ready: ServeListeningLine = { event: 'listening', url: server.url, cacheDir: ctx.cachePath, pullThrough, upstream: pullThrough ? resolveHubConfig({ ...hub, ...(upstream === undefined ? {} : { endpoint: upstream }) }).endpoint : null };
         ctx.out.result(ready, () => `serving ${ctx.cachePath} at ${server.url}${pullThrough ? ` (misses from ${ready.upstream})` : ' (cached files only)'}\nuse it with: HF_ENDPOINT=${server.url}\nCtrl-C stops`);
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve();
-          else ctx.signal.addEventListener('abort', () => resolve(), { once: true });
+          else ctx.signal.addEventListener('abort', () => { resolve(); }, { once: true });
         });
         await server.close();
         const s = server.stats;

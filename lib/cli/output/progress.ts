@@ -50,11 +50,11 @@ export class ProgressView {
     this.meter = new ProgressMeter(Math.max(total, 1));
     this.meter.set(already);
     if (mode === 'tty') {
-      this.timer = setInterval(() => this.flush(), TTY_REDRAW_MS);
+      this.timer = setInterval(() => { this.flush(); }, TTY_REDRAW_MS);
       this.timer.unref();
       this.dirty = true;
     } else if (mode === 'plain') {
-      this.timer = setInterval(() => this.plainLine(), PLAIN_INTERVAL_MS);
+      this.timer = setInterval(() => { this.plainLine(); }, PLAIN_INTERVAL_MS);
       this.timer.unref();
     }
   }
@@ -126,7 +126,7 @@ export class ProgressView {
     const active = [...this.files.values()].filter((f) => f.state !== 'done').sort((a, b) => a.order - b.order).slice(-MAX_FILE_LINES);
     const nameWidth = Math.min(36, Math.max(12, ...active.map((f) => f.path.length)));
     const lines = active.map((f) => {
-      const what = f.state === 'waiting' ? 'waiting for another process' : f.state === 'verifying' ? 'verifying' : `${formatRate(f.meter.rate)}`;
+      const what = f.state === 'waiting' ? 'waiting for another process' : f.state === 'verifying' ? 'verifying' : formatRate(f.meter.rate);
       return truncate(`  ${truncate(f.path, nameWidth).padEnd(nameWidth)} ${this.bar(f.loaded, f.total, 20)} ${percent(f.loaded, f.total).padStart(4)} ${formatBytes(f.loaded)}/${formatBytes(f.total)} ${what}`, cols - 1);
     });
     const done = [...this.files.values()].filter((f) => f.state === 'done').length;

@@ -1,0 +1,39 @@
+// typescript-eslint's strict type-checked rules (house style 16): above all no-floating-promises and
+// no-misused-promises, which catch the async mistakes the type checker lets through.
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/', 'build/', 'deps/', '.bench/', '.venv/', 'node_modules/', '**/*.js', '**/*.mjs', 'python/'] },
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      // noUncheckedIndexedAccess makes every indexed read optional; `!` marks reads the code has just
+      // bounds-checked (and tests' reads of known results). Banning it would mean casts instead.
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      // Numbers and booleans in messages are the point of most template strings here.
+      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      // Rethrowing what was caught, and rejecting with an AbortSignal's reason, pass errors through as they are.
+      '@typescript-eslint/only-throw-error': ['error', { allowThrowingUnknown: true }],
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true, allowThrowingAny: true }],
+      // Off: it cannot see assignments made in callbacks, event handlers or across an await (a flag set by
+      // a 'close' handler reads as always false), and it calls the argument checks that public functions
+      // make for untyped JavaScript callers dead code.
+      '@typescript-eslint/no-unnecessary-condition': 'off',
+      // Destructuring a field away (`const { owner: _o, ...rest } = v`) is how fields are dropped.
+      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Tests and benchmarks: jest's asymmetric matchers (expect.objectContaining, ...) are typed `any`, and
+    // fixture generators are async iterables that need no await.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/require-await': 'off',
+    },
+  },
+);
