@@ -113,10 +113,21 @@ describe('errors have stable codes and leave stored data intact', () => {
     expect(Buffer.compare(ro.getFile('keep', 'me')!, keep)).toBe(0);
     expect(await rejectCode(ro.storeFile('a', 'b', Buffer.alloc(1)))).toBe('MC_ERR_READ_ONLY');
     expect(await rejectCode(ro.deleteFile('keep', 'me'))).toBe('MC_ERR_READ_ONLY');
-    // This process holds the database read-only: a read-write open here is refused, not silently degraded.
-    expect(await rejectCode(ChunkStorage.open({ path: t.dir }))).toBe('MC_ERR_READ_ONLY');
     ro.close();
     expect(await rejectCode(ChunkStorage.open({ path: path.join(t.dir, 'nope'), readOnly: true }))).toBe('MC_ERR_NOT_FOUND');
+    // A process that holds the database read-only refuses a read-write open of it instead of silently
+    // degrading. In a fresh process, so that no read-write environment of this one is still closing.
+    const res = await runNode(
+      `const { ChunkStorage } = require(${JSON.stringify(DIST)});
+       (async () => {
+         const ro = await ChunkStorage.open({ path: process.argv[1], readOnly: true });
+         const err = await ChunkStorage.open({ path: process.argv[1] }).then(() => null, (e) => e.code);
+         console.log(err);
+         ro.close();
+       })();`,
+      [t.dir],
+    );
+    expect(res.stdout.trim()).toBe('MC_ERR_READ_ONLY');
   });
 
   test('a read-only handle stays read-only while it shares this process\'s read-write environment', async () => {
