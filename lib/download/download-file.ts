@@ -152,9 +152,8 @@ class FileDownload {
     private readonly upload: { id: number; chunkSize: number },
     present: number[],
   ) {
-    this.meter = new ProgressMeter(t.size);
     for (const i of present) this.done.add(i);
-    this.meter.set(present.reduce((n, i) => n + this.chunkLength(i), 0));
+    this.meter = new ProgressMeter(t.size, undefined, present.reduce((n, i) => n + this.chunkLength(i), 0));
   }
 
   attach(lease: Lease): void {

@@ -18,18 +18,34 @@ export interface ProgressEvent {
 }
 
 const WINDOW_MS = 5000;
+/** One rate sample per this long: set() runs once per network packet (thousands a second). */
+const SAMPLE_MS = 100;
 
 export class ProgressMeter {
   private loaded = 0;
+  private lastAt = 0;
+  // [time, bytes] at least SAMPLE_MS apart, spanning about WINDOW_MS: at most ~50 entries.
   private readonly samples: [number, number][] = [];
 
-  constructor(readonly total: number, private readonly now: () => number = () => performance.now()) {}
+  /** `initial`: bytes already done when the meter starts (a resumed download); they count toward no rate. */
+  constructor(
+    readonly total: number,
+    private readonly now: () => number = () => performance.now(),
+    initial = 0,
+  ) {
+    this.loaded = Math.min(initial, total);
+    this.lastAt = this.now();
+    this.samples.push([this.lastAt, this.loaded]);
+  }
 
   /** Sets the bytes done; values below an earlier one are ignored (monotonic). */
   set(loaded: number): void {
     if (loaded <= this.loaded) return;
     this.loaded = Math.min(loaded, this.total);
     const t = this.now();
+    this.lastAt = t;
+    const last = this.samples[this.samples.length - 1];
+    if (last !== undefined && t - last[0] < SAMPLE_MS) return;
     this.samples.push([t, this.loaded]);
     while (this.samples.length > 2 && t - this.samples[0]![0] > WINDOW_MS) this.samples.shift();
   }
@@ -42,11 +58,11 @@ export class ProgressMeter {
     return this.loaded;
   }
 
+  /** Bytes per second from the oldest sample of the window (or the start) to the latest update. */
   get rate(): number {
-    if (this.samples.length < 2) return 0;
-    const [t0, b0] = this.samples[0]!;
-    const [t1, b1] = this.samples[this.samples.length - 1]!;
-    return t1 > t0 ? ((b1 - b0) * 1000) / (t1 - t0) : 0;
+    const first = this.samples[0];
+    if (first === undefined || this.lastAt - first[0] < 1) return 0; // under a millisecond: no rate yet
+    return ((this.loaded - first[1]) * 1000) / (this.lastAt - first[0]);
   }
 
   get eta(): number | null {
