@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/md_hash.hpp"
+
 namespace mc {
 
 // Streaming SHA-1, with the same contract as Sha256: any number of update() calls, then one final();
@@ -27,11 +29,9 @@ class Sha1 {
 
  private:
   explicit Sha1(bool portable) noexcept;
-  void compress(const uint8_t* blocks, size_t count) noexcept;
+  md::BlockFn blocks() const noexcept;
 
-  uint32_t state_[5];
-  uint64_t length_;      // bytes passed to update(); the first length_ % 64 bytes of buffer_ are pending
-  uint8_t buffer_[64];
+  md::State<5> state_;
   bool portable_;
 };
 

@@ -32,22 +32,13 @@ alignas(16) constexpr uint32_t kRoundConstants[64] = {
 constexpr uint32_t kInitialState[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                        0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
-inline uint32_t load_be32(const uint8_t* p) noexcept {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-inline void store_be32(uint8_t* p, uint32_t v) noexcept {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
+using md::load_be32;
+using md::store_be32;
 inline uint32_t rotr(uint32_t x, int n) noexcept { return (x >> n) | (x << (32 - n)); }
-
-using BlockFn = void (*)(uint32_t state[8], const uint8_t* blocks, size_t count) noexcept;
 
 // FIPS 180-4 section 6.2.2, with the message schedule kept as a 16-word ring. Full unrolling lets the
 // compiler rename the eight working variables instead of moving them: 0.26 -> 0.37 GB/s on Zen 5 (g++ 12).
-void blocks_portable(uint32_t state[8], const uint8_t* p, size_t count) noexcept {
+void blocks_portable(uint32_t* state, const uint8_t* p, size_t count) noexcept {
   for (; count != 0; --count, p += 64) {
     uint32_t w[16];
     for (int i = 0; i < 16; ++i) w[i] = load_be32(p + 4 * i);
@@ -115,7 +106,7 @@ MC_TARGET_SHANI __attribute__((always_inline)) inline void sha256_rounds(__m128i
   (sha256_quad<I>(abef, cdgh, m), ...);
 }
 
-MC_TARGET_SHANI void blocks_shani(uint32_t state[8], const uint8_t* p, size_t count) noexcept {
+MC_TARGET_SHANI void blocks_shani(uint32_t* state, const uint8_t* p, size_t count) noexcept {
   // Byte-reverses each dword: message words are big-endian.
   const __m128i bswap32 = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
   const __m128i badc = _mm_shuffle_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(state)), 0xB1);
@@ -139,24 +130,16 @@ MC_TARGET_SHANI void blocks_shani(uint32_t state[8], const uint8_t* p, size_t co
 
 #endif  // MC_SHA256_X86
 
-struct Dispatch {
-  BlockFn blocks;
-  const char* name;
-};
-
-Dispatch select_blocks() noexcept {
+md::Dispatch select_blocks() noexcept {
 #if MC_SHA256_X86
-  // Idempotent; needed when the first hash runs from another translation unit's static initializer.
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1") && __builtin_cpu_supports("ssse3"))
-    return {blocks_shani, "sha-ni"};
+  if (md::cpu_has_sha_ni()) return {blocks_shani, "sha-ni"};
 #endif
   return {blocks_portable, "portable"};
 }
 
 // Chosen once, on first use; C++11 guarantees thread-safe initialization of the local static.
-const Dispatch& dispatch() noexcept {
-  static const Dispatch d = select_blocks();
+const md::Dispatch& dispatch() noexcept {
+  static const md::Dispatch d = select_blocks();
   return d;
 }
 
@@ -165,53 +148,16 @@ const Dispatch& dispatch() noexcept {
 // Callers snapshot a running hash by copying the object (see the header).
 static_assert(std::is_trivially_copyable<Sha256>::value, "Sha256 must stay plain state");
 
-Sha256::Sha256(bool portable) noexcept : state_{}, length_(0), buffer_{}, portable_(portable) {
-  std::memcpy(state_, kInitialState, sizeof state_);
-}
+Sha256::Sha256(bool portable) noexcept : state_(kInitialState), portable_(portable) {}
 Sha256::Sha256() noexcept : Sha256(false) {}
 Sha256 Sha256::portable() noexcept { return Sha256(true); }
 
 const char* Sha256::impl() noexcept { return dispatch().name; }
 
-void Sha256::compress(const uint8_t* blocks, size_t count) noexcept {
-  (portable_ ? blocks_portable : dispatch().blocks)(state_, blocks, count);
-}
+md::BlockFn Sha256::blocks() const noexcept { return portable_ ? blocks_portable : dispatch().blocks; }
 
-void Sha256::update(const void* data, size_t len) noexcept {
-  if (len == 0) return;
-  auto p = static_cast<const uint8_t*>(data);
-  const size_t pending = length_ % 64;
-  length_ += len;
-  if (pending != 0) {
-    const size_t take = len < 64 - pending ? len : 64 - pending;
-    std::memcpy(buffer_ + pending, p, take);
-    if (pending + take < 64) return;
-    compress(buffer_, 1);
-    p += take;
-    len -= take;
-  }
-  // Whole blocks straight from the caller's memory, in one call so the state stays in registers.
-  compress(p, len / 64);
-  p += len / 64 * 64;
-  len %= 64;
-  std::memcpy(buffer_, p, len);
-}
+void Sha256::update(const void* data, size_t len) noexcept { state_.update(blocks(), data, len); }
 
-// FIPS 180-4 section 5.1.1: 0x80, zeros up to 56 mod 64, then the message length in bits, big-endian.
-void Sha256::final(uint8_t out[kDigestSize]) noexcept {
-  const uint64_t bits = length_ * 8;
-  size_t used = length_ % 64;
-  buffer_[used++] = 0x80;
-  if (used > 56) {
-    std::memset(buffer_ + used, 0, 64 - used);
-    compress(buffer_, 1);
-    used = 0;
-  }
-  std::memset(buffer_ + used, 0, 56 - used);
-  store_be32(buffer_ + 56, static_cast<uint32_t>(bits >> 32));
-  store_be32(buffer_ + 60, static_cast<uint32_t>(bits));
-  compress(buffer_, 1);
-  for (int i = 0; i < 8; ++i) store_be32(out + 4 * i, state_[i]);
-}
+void Sha256::final(uint8_t out[kDigestSize]) noexcept { state_.finish(blocks(), out); }
 
 }  // namespace mc

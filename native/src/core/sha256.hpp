@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/md_hash.hpp"
+
 namespace mc {
 
 // Streaming SHA-256. Any number of update() calls of any size, then one final(); after final() the object
@@ -31,11 +33,9 @@ class Sha256 {
 
  private:
   explicit Sha256(bool portable) noexcept;
-  void compress(const uint8_t* blocks, size_t count) noexcept;
+  md::BlockFn blocks() const noexcept;
 
-  uint32_t state_[8];
-  uint64_t length_;      // bytes passed to update(); the first length_ % 64 bytes of buffer_ are pending
-  uint8_t buffer_[64];
+  md::State<8> state_;
   bool portable_;
 };
 
