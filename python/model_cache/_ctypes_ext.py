@@ -21,7 +21,7 @@ from typing import Any, Callable, TypeVar
 
 from ._errors import ModelStoreError, code_name, store_error
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 """MC_ABI_VERSION this module was written against."""
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
