@@ -10,14 +10,13 @@
 namespace mc::node {
 
 Napi::Function NativeReader::Init(Napi::Env env) {
-  return DefineClass(env, kClassName,
-                     {
+  return DefineTaggedClass<NativeReader>(env, {
                          TaggedMethod<NativeReader, &NativeReader::JS_info>(env, "info"),
                          TaggedMethod<NativeReader, &NativeReader::JS_read>(env, "read"),
                          TaggedMethod<NativeReader, &NativeReader::JS_view>(env, "view"),
                          TaggedMethod<NativeReader, &NativeReader::JS_release>(env, "release"),
                          TaggedMethod<NativeReader, &NativeReader::JS_close>(env, "close"),
-                     });
+  });
 }
 
 NativeReader::NativeReader(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeReader>(info) {

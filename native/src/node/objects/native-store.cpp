@@ -30,8 +30,7 @@ Napi::Value Settle(Napi::Env env, Napi::Promise::Deferred& d, const Error& e, Na
 }  // namespace
 
 Napi::Function NativeStore::Init(Napi::Env env) {
-  return DefineClass(env, kClassName,
-                     {
+  return DefineTaggedClass<NativeStore>(env, {
       TaggedMethod<NativeStore, &NativeStore::JS_open>(env, "open"),
       TaggedMethod<NativeStore, &NativeStore::JS_close>(env, "close"),
       TaggedMethod<NativeStore, &NativeStore::JS_fileInfo>(env, "fileInfo"),
@@ -53,7 +52,7 @@ Napi::Function NativeStore::Init(Napi::Env env) {
       TaggedMethod<NativeStore, &NativeStore::JS_putDoc>(env, "putDoc"),
       TaggedMethod<NativeStore, &NativeStore::JS_listDocs>(env, "listDocs"),
       TaggedMethod<NativeStore, &NativeStore::JS_materialize>(env, "materialize"),
-                     });
+  });
 }
 
 NativeStore::NativeStore(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeStore>(info), env_(info.Env()) {

@@ -8,6 +8,10 @@
 #pragma once
 #include <napi.h>
 
+#include <initializer_list>
+#include <string>
+#include <vector>
+
 #include "node/util/errors.hpp"
 
 namespace mc::node {
@@ -29,11 +33,20 @@ Napi::Value CallTagged(const Napi::CallbackInfo& info) {
 }
 
 /** A prototype method of T (writable and configurable, like a class method) that checks the type tag of
- *  `this` before calling M; use it in DefineClass in place of InstanceMethod. */
+ *  `this` before calling M. Define them on the prototype after DefineClass (DefineTaggedMethods): V8
+ *  takes only primitives as instance values of a class template. */
 template <typename T, Napi::Value (T::*M)(const Napi::CallbackInfo&)>
-Napi::ClassPropertyDescriptor<T> TaggedMethod(Napi::Env env, const char* name) {
-  return T::InstanceValue(name, Napi::Function::New<CallTagged<T, M>>(env, name),
-                          static_cast<napi_property_attributes>(napi_writable | napi_configurable));
+Napi::PropertyDescriptor TaggedMethod(Napi::Env env, const char* name) {
+  return Napi::PropertyDescriptor::Value(name, Napi::Function::New<CallTagged<T, M>>(env, name),
+                                         static_cast<napi_property_attributes>(napi_writable | napi_configurable));
+}
+
+/** The class T with these TaggedMethod()s on its prototype. */
+template <typename T>
+Napi::Function DefineTaggedClass(Napi::Env env, std::initializer_list<Napi::PropertyDescriptor> methods) {
+  Napi::Function ctor = T::DefineClass(env, T::kClassName, std::vector<Napi::ClassPropertyDescriptor<T>>{});
+  ctor.Get("prototype").As<Napi::Object>().DefineProperties(methods);
+  return ctor;
 }
 
 }  // namespace mc::node
