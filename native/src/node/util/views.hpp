@@ -10,7 +10,7 @@
 namespace mc::node {
 
 // Node's Buffer limit (buffer.constants.MAX_LENGTH in Node 20). napi_create_external_arraybuffer fails
-// above it and, in node-addon-api 8.x, then frees the finalizer data twice: check first (docs/FORMAT.md).
+// above it and node-addon-api (8.x, as of 8.9.2) then frees the finalizer data twice: check first.
 constexpr uint64_t kMaxBufferLength = uint64_t(1) << 32;
 
 /** A Buffer over `bytes` (a mirror's pages or a private copy) that owns them until it is collected or
