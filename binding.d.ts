@@ -78,7 +78,7 @@ export interface NativeOpenOptions {
   /** Upper bound of the memory map at creation (bytes). */
   maxSize?: number;
   maxReaders?: number;
-  /** Files smaller than this are returned as copies instead of mirrored views. */
+  /** Views (and reader views) of ranges shorter than this are copies instead of mirrored views. */
   copyBelow?: number;
 }
 
@@ -95,13 +95,24 @@ export declare class NativeStore {
    * - Writes into it are memory-safe and never reach the database, but are visible through other views of
    *   the same file from the same snapshot (they share one mapping). Treat views as read-only.
    * - Files under `copyBelow` bytes, and platforms without zero-copy (stats().zeroCopy false), get a copy.
+   * - Not checksummed: the view trusts the CRC32C checks made at write time and by verify(). With
+   *   `verify: true` every chunk's CRC32C is checked first (reads the whole file once; MC_ERR_CHECKSUM on
+   *   damage, and no view).
    * Throws MC_ERR_TOO_LARGE above 4 GiB (Node's Buffer limit): use getRange().
    */
-  getFile(repo: string, path: string): Buffer | null;
-  /** Bytes [offset, offset+length) as a view (same rules as getFile). RangeError outside the file. */
-  getRange(repo: string, path: string, offset: number, length: number): Buffer | null;
-  /** Detaches a view returned by getFile/getRange (its length becomes 0). False for any other Buffer. */
+  getFile(repo: string, path: string, options?: NativeViewOptions): Buffer | null;
+  /** Bytes [offset, offset+length) as a view (same rules as getFile; `verify` checks every chunk the range
+   *  touches, whole). RangeError outside the file. */
+  getRange(repo: string, path: string, offset: number, length: number, options?: NativeViewOptions): Buffer | null;
+  /** Detaches a view returned by getFile/getRange/NativeReader.view (its length becomes 0). False for any
+   *  other Buffer. */
   release(view: Uint8Array): boolean;
+  /**
+   * A reader of the file pinned to the newest database state, or null when there is no such file. It
+   * returns the bytes of the file as it was when opened, whatever is written meanwhile, and checks the
+   * CRC32C of every chunk it hands out. It holds a read snapshot until closed or collected: close it.
+   */
+  openReader(repo: string, path: string): NativeReader | null;
   listFiles(repo?: string): NativeFileInfo[];
   stats(): NativeStats;
   /** Recomputes every chunk's CRC32C off the JS thread. */
@@ -136,7 +147,8 @@ export declare class NativeStore {
    * Writes the file's content to `dest` (its directory must exist) off the JS thread, replacing it
    * atomically (temporary file, fsync, rename), for loaders that open paths. Tries FICLONERANGE (the copy
    * shares the database's blocks), then copy_file_range, then read/write, falling back when the
-   * filesystem refuses; `method` starts lower down that list. `verify` checks each chunk's CRC32C first.
+   * filesystem refuses; `method` starts lower down that list. Each chunk's CRC32C is checked on the way
+   * (a damaged chunk rejects MC_ERR_CHECKSUM and leaves no file at `dest`) unless `verify: false`.
    * Rejects MC_ERR_NOT_FOUND when the file is not stored.
    */
   materialize(
@@ -145,14 +157,31 @@ export declare class NativeStore {
     dest: string,
     options?: { method?: NativeCopyMethod; verify?: boolean },
   ): Promise<NativeMaterializeResult>;
-  /**
-   * Compacts `<path>/model-cache.mdbx` off the JS thread: a copy without free pages (mdbx_env_copy with
-   * MDBX_CP_COMPACT) renamed over the database. Call it on a NativeStore that is NOT open: it opens the
-   * database exclusively itself, and rejects MC_ERR_BUSY while any handle of this process or any other
-   * process has it open. Processes that try to open the database meanwhile wait, and may then fail once
-   * (the file they opened was replaced): opening again works. Rejects MC_ERR_NOT_FOUND without a database.
-   */
-  compact(path: string): Promise<NativeCompactResult>;
+}
+
+export interface NativeViewOptions {
+  /** Check the CRC32C of every chunk the view covers before returning it (MC_ERR_CHECKSUM on damage). */
+  verify?: boolean;
+}
+
+/**
+ * One stored file from one database state (NativeStore.openReader). Every byte it returns passed its
+ * chunk's CRC32C check (the whole chunk, once per chunk per reader); a damaged chunk throws MC_ERR_CHECKSUM.
+ * After close() every method throws MC_ERR_CLOSED; views it handed out stay valid until released.
+ */
+export declare class NativeReader {
+  private constructor();
+  /** The file as of the reader's snapshot. */
+  info(): NativeFileInfo;
+  /** A new Buffer with a checked copy of bytes [offset, offset+length). RangeError outside the file. */
+  read(offset: number, length: number): Buffer;
+  /** Bytes [offset, offset+length) as a checked view: no copy for ranges of at least `copyBelow` bytes
+   *  where the platform allows (the rules of NativeStore.getFile). Detach it with release(). */
+  view(offset: number, length: number): Buffer;
+  /** Detaches a view (its length becomes 0). False for any Buffer this addon did not make as a view. */
+  release(view: Uint8Array): boolean;
+  /** Ends the reader's hold on its snapshot. Idempotent. */
+  close(): void;
 }
 
 export interface NativeCompactResult {
@@ -193,6 +222,15 @@ export interface NativeInfo {
 
 export interface NativeBinding {
   NativeStore: typeof NativeStore;
+  NativeReader: typeof NativeReader;
+  /**
+   * Compacts `<path>/model-cache.mdbx` off the JS thread: a copy without free pages (mdbx_env_copy with
+   * MDBX_CP_COMPACT) renamed over the database. It opens the database exclusively itself, and rejects
+   * MC_ERR_BUSY while any handle of this process or any other process has it open. Processes that try to
+   * open the database meanwhile wait, and may then fail once (the file they opened was replaced): opening
+   * again works. Rejects MC_ERR_NOT_FOUND without a database.
+   */
+  compact(path: string): Promise<NativeCompactResult>;
   crc32c(data: string | ArrayBufferView, seed?: number): number;
   /** The table-driven implementation, for tests that compare it with the accelerated one. */
   crc32cPortable(data: string | ArrayBufferView, seed?: number): number;

@@ -57,6 +57,7 @@ export const STORE_ERROR_CODES = {
   MC_ERR_ABI: -32015,
   MC_ERR_NOMEM: -32016,
   MC_ERR_INTERNAL: -32017,
+  MC_ERR_CHECKSUM: -32018,
 } as const;
 
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;

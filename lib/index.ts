@@ -1,9 +1,11 @@
-export { ChunkStorage } from './store/chunk-storage';
+export { ChunkStorage, FileReader } from './store/chunk-storage';
 export type {
   ChunkStorageOptions,
   Damage,
   FileInfo,
   FileView,
+  GetFileOptions,
+  MaterializeOptions,
   ReadRangeOptions,
   StorageStats,
   StoreFileOptions,

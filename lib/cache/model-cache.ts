@@ -12,7 +12,7 @@ import { scanRepo } from '../manifest/scan-repo';
 import type { GgufSummary, Manifest, ManifestVariant } from '../manifest/schema';
 import { readGgufInfo } from '../gguf/read-gguf-info';
 import { createOnnxSession, type CreateOnnxSessionParams, type OnnxSessionResult } from '../inference/create-onnx-session';
-import { ChunkStorage, type FileInfo, type FileView } from '../store/chunk-storage';
+import { ChunkStorage, type FileInfo, type FileView, type GetFileOptions } from '../store/chunk-storage';
 import { BufferPool } from '../download/buffer-pool';
 import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
 import { Limiter } from '../download/limiter';
@@ -465,10 +465,11 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     return this.storage.hasFile(parseRepoId(repo).id, filePath);
   }
 
-  /** The cached file as a zero-copy view (see ChunkStorage.getFile), or null. Never downloads. */
-  getFile(repo: string, filePath: string): FileView | null {
+  /** The cached file as a zero-copy view (see ChunkStorage.getFile; `verify: true` checks every chunk's
+   *  CRC32C first), or null. Never downloads. */
+  getFile(repo: string, filePath: string, options: GetFileOptions = {}): FileView | null {
     this.check();
-    return this.storage.getFile(parseRepoId(repo).id, filePath);
+    return this.storage.getFile(parseRepoId(repo).id, filePath, options);
   }
 
   /** The file's bytes: from the cache, downloading them first on a miss (or when they are outdated). */

@@ -55,6 +55,7 @@ const HINTS: Record<string, string> = {
   MC_ERR_SIZE_MISMATCH: 'the server sent a wrong number of bytes; run pull again',
   MC_ERR_BUSY: 'another process (a pull, serve, Python) has the cache open: stop it and retry',
   MC_ERR_CORRUPT: 'run `model-cache verify`, then `model-cache rm` the damaged repo and pull it again',
+  MC_ERR_CHECKSUM: 'stored bytes are damaged: run `model-cache verify --repair` (or `rm` the repo and pull it again)',
   MC_ERR_NOT_FOUND: '`model-cache ls` shows what is cached',
   MC_ERR_READ_ONLY: 'the cache is read-only here: check permissions of --cache-dir',
   MC_ERR_FORMAT: 'the cache was written by another version of model-cache: use a new --cache-dir',

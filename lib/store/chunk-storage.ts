@@ -5,6 +5,9 @@ import { Readable } from 'node:stream';
 import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
 import { invalidArgument } from '../errors';
+import { FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
+
+export { FileReader, type ReadRangeOptions } from './file-reader';
 
 const kNative = Symbol('model-cache.native');
 
@@ -28,7 +31,7 @@ export interface ChunkStorageOptions {
   readOnly?: boolean;
   /** Upper bound of the database, fixed when it is created. @default 1 TiB */
   maxSize?: number;
-  /** Files smaller than this are returned as copies, which is cheaper than mapping them. @default 65536 */
+  /** Views of fewer bytes than this are returned as copies, which is cheaper than mapping them. @default 65536 */
   copyBelow?: number;
   /** Chunks storeFile keeps in flight to the writer thread. @default 4 */
   writeConcurrency?: number;
@@ -84,11 +87,18 @@ export interface VerifyReport {
   ok: boolean;
 }
 
-export interface ReadRangeOptions {
-  /** First byte. @default 0 */
-  start?: number;
-  /** Last byte, inclusive (as fs.createReadStream). @default the last byte of the file */
-  end?: number;
+export interface GetFileOptions {
+  /**
+   * Check the CRC32C of every chunk the view covers before handing it out (reads those bytes once, at
+   * memory speed): MC_ERR_CHECKSUM on damage, and no view. Without it a view trusts the checks made at
+   * write time and by verify() (docs/READING.md). @default false
+   */
+  verify?: boolean;
+}
+
+export interface MaterializeOptions {
+  /** Check every chunk's CRC32C on the way: MC_ERR_CHECKSUM on damage, and no file at `dest`. @default true */
+  verify?: boolean;
 }
 
 function checkName(value: unknown, what: string): asserts value is string {
@@ -242,22 +252,39 @@ export class ChunkStorage {
    * never changes under you. Writing into it cannot crash the process or change stored bytes, but is seen
    * by other views of the same file from the same state: treat views as read-only. Files over 4 GiB
    * (Node's Buffer limit) throw MC_ERR_TOO_LARGE: use getFileRange() or createReadStream().
+   *
+   * Integrity: the bytes are not checksummed at hand-off (that would read the whole file); the view trusts
+   * the CRC32C checks made at write time and by verify(). `{ verify: true }` checks every chunk first and
+   * throws ModelStoreError MC_ERR_CHECKSUM on damage (docs/READING.md).
    */
-  getFile(repo: string, path: string): FileView | null {
+  getFile(repo: string, path: string, options: GetFileOptions = {}): FileView | null {
     checkName(repo, 'repo');
     checkName(path, 'path');
     const native = this[kNative];
-    const buf = native.getFile(repo, path);
+    const buf = native.getFile(repo, path, { verify: options.verify === true });
     return buf === null ? null : toView(native, buf);
   }
 
-  /** Bytes [offset, offset + length) of the file as a view (same rules as getFile), or null. */
-  getFileRange(repo: string, path: string, offset: number, length: number): FileView | null {
+  /** Bytes [offset, offset + length) of the file as a view (same rules as getFile; `verify` checks every
+   *  chunk the range touches, whole), or null. */
+  getFileRange(repo: string, path: string, offset: number, length: number, options: GetFileOptions = {}): FileView | null {
     checkName(repo, 'repo');
     checkName(path, 'path');
     const native = this[kNative];
-    const buf = native.getRange(repo, path, offset, length);
+    const buf = native.getRange(repo, path, offset, length, { verify: options.verify === true });
     return buf === null ? null : toView(native, buf);
+  }
+
+  /**
+   * A reader of the file pinned to the current database state, or null when there is no such file: it
+   * keeps returning the bytes of that version whatever is written meanwhile, and checks every chunk's
+   * CRC32C (MC_ERR_CHECKSUM on damage). Close it when done (`using reader = ...`).
+   */
+  openReader(repo: string, path: string): FileReader | null {
+    checkName(repo, 'repo');
+    checkName(path, 'path');
+    const native = this[kNative].openReader(repo, path);
+    return native === null ? null : new FileReader(native);
   }
 
   /** Detaches a view now (its length becomes 0) instead of waiting for GC. False if not a view. */
@@ -266,30 +293,44 @@ export class ChunkStorage {
   }
 
   /**
-   * A stream of the file's bytes, one chunk-sized view at a time (zero-copy). Views are not released by
-   * the stream, since a consumer may keep them: they go with garbage collection. Null if absent.
+   * A stream of the file's bytes, one chunk-sized view at a time (zero-copy), or null if absent. The
+   * stream reads the database state of its creation to the end (a file replaced or deleted meanwhile
+   * still streams whole, as it was), and every chunk passes its CRC32C check before it is pushed: a
+   * damaged chunk destroys the stream with ModelStoreError MC_ERR_CHECKSUM. Views are not released by the
+   * stream, since a consumer may keep them: they go with garbage collection.
    */
   createReadStream(repo: string, path: string, options: ReadRangeOptions = {}): Readable | null {
-    const info = this.fileInfo(repo, path);
-    if (info === null) return null;
-    const native = this[kNative];
-    const { start, end } = this.range(info, options);
-    let pos = start;
+    const reader = this.openReader(repo, path);
+    if (reader === null) return null;
+    let range: { start: number; end: number };
+    try {
+      range = resolveRange(reader.info.size, options);
+    } catch (err) {
+      reader.close();
+      throw err;
+    }
+    const { chunkSize } = reader.info;
+    const { end } = range;
+    let pos = range.start;
     return new Readable({
       read() {
-        if (pos >= end) {
-          this.push(null);
-          return;
-        }
         try {
-          const next = Math.min(end, (Math.floor(pos / info.chunkSize) + 1) * info.chunkSize);
-          const view = native.getRange(repo, path, pos, next - pos);
-          if (view === null) throw new Error(`${repo}/${path} was deleted while being read`);
+          if (pos >= end) {
+            reader.close();
+            this.push(null);
+            return;
+          }
+          const next = Math.min(end, (Math.floor(pos / chunkSize) + 1) * chunkSize);
+          const view = reader.view(pos, next - pos);
           pos = next;
           this.push(view);
         } catch (err) {
           this.destroy(err as Error);
         }
+      },
+      destroy(err, callback) {
+        reader.close();
+        callback(err);
       },
     });
   }
@@ -298,50 +339,32 @@ export class ChunkStorage {
    * The file's bytes as chunk-sized views, each DETACHED when the next one is requested (or the loop
    * ends): no copy and no garbage left behind, for a consumer that is done with each view before asking
    * for the next (writing it to a socket, hashing it). Keeping a view longer shows zero bytes: copy it.
+   * Reads one database state and checks every chunk, like createReadStream (MC_ERR_CHECKSUM is thrown).
    */
-  // eslint-disable-next-line @typescript-eslint/require-await -- an async iterator by contract: views may become async
   async *readChunksUnsafe(repo: string, path: string, options: ReadRangeOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    const info = this.fileInfo(repo, path);
-    if (info === null) return;
-    const native = this[kNative];
-    const { start, end } = this.range(info, options);
-    let pos = start;
-    while (pos < end) {
-      const next = Math.min(end, (Math.floor(pos / info.chunkSize) + 1) * info.chunkSize);
-      const view = native.getRange(repo, path, pos, next - pos);
-      if (view === null) throw new Error(`${repo}/${path} was deleted while being read`);
-      pos = next;
-      try {
-        yield view;
-      } finally {
-        native.release(view);
-      }
+    const reader = this.openReader(repo, path);
+    if (reader === null) return;
+    try {
+      yield* reader.chunks(options);
+    } finally {
+      reader.close();
     }
-  }
-
-  private range(info: FileInfo, options: ReadRangeOptions): { start: number; end: number } {
-    const start = options.start ?? 0;
-    const end = options.end === undefined ? info.size : options.end + 1;
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > info.size || start > end) {
-      const err = new RangeError(`range ${start}..${end - 1} is outside the ${info.size}-byte file`) as RangeError & { code: string };
-      err.code = 'ERR_OUT_OF_RANGE';
-      throw err;
-    }
-    return { start, end };
   }
 
   /**
    * Writes the file to `dest` as a real file, for loaders that only open paths (onnxruntime's external
    * data, GGUF loaders). Creates `dest`'s directory, then replaces `dest` atomically. The bytes move inside
    * the kernel: a reflink where the filesystem supports it (btrfs, XFS: the copy shares the database's
-   * blocks), else copy_file_range, else read/write; `method` says which did. Rejects MC_ERR_NOT_FOUND.
+   * blocks), else copy_file_range, else read/write; `method` says which did. Every chunk's CRC32C is
+   * checked on the way (a damaged chunk rejects MC_ERR_CHECKSUM and leaves no file at `dest`) unless
+   * `verify: false`. Rejects MC_ERR_NOT_FOUND.
    */
-  async materialize(repo: string, path: string, dest: string): Promise<NativeMaterializeResult> {
+  async materialize(repo: string, path: string, dest: string, options: MaterializeOptions = {}): Promise<NativeMaterializeResult> {
     checkName(repo, 'repo');
     checkName(path, 'path');
     checkName(dest, 'dest');
     await fs.promises.mkdir(nodePath.dirname(nodePath.resolve(dest)), { recursive: true });
-    return this[kNative].materialize(repo, path, dest);
+    return this[kNative].materialize(repo, path, dest, { verify: options.verify !== false });
   }
 
   /** Deletes a file; its content goes when no other file names it. Resolves to whether it existed. */
@@ -399,11 +422,11 @@ export class ChunkStorage {
   /**
    * Compacts the database of a cache directory: rewrites it without free pages (space freed by deletions)
    * and renames the copy over it, off the JS thread. Close every handle on it first: it rejects
-   * MC_ERR_BUSY while this process or any other has the database open (see NativeStore.compact).
+   * MC_ERR_BUSY while this process or any other has the database open (see NativeBinding.compact).
    */
   static async compact(path: string): Promise<NativeCompactResult> {
     checkName(path, 'path');
-    return new binding.NativeStore().compact(path);
+    return binding.compact(path);
   }
 
   /** The native handle, for the downloader and other parts of this package. */

@@ -51,8 +51,9 @@
 extern "C" {
 #endif
 
-/** ABI version: bumped on any incompatible change of this header. Check it with mc_abi_version(). */
-#define MC_ABI_VERSION 1
+/** ABI version: bumped on any incompatible change of this header. Check it with mc_abi_version().
+ *  2: mc_materialize() checks CRC32C by default; mc_view_open_ex(), mc_reader_*, MC_ERR_CHECKSUM added. */
+#define MC_ABI_VERSION 2
 /** On-disk format version written by this build (docs/FORMAT.md). */
 #define MC_FORMAT_VERSION 1
 
@@ -78,7 +79,8 @@ extern "C" {
   X(MC_ERR_UNSUPPORTED, -32014, "not supported on this platform")                                          \
   X(MC_ERR_ABI, -32015, "ABI version mismatch")                                                            \
   X(MC_ERR_NOMEM, -32016, "out of memory")                                                                 \
-  X(MC_ERR_INTERNAL, -32017, "internal error")
+  X(MC_ERR_INTERNAL, -32017, "internal error")                                                             \
+  X(MC_ERR_CHECKSUM, -32018, "a stored chunk failed its CRC32C check (damaged data); run verify --repair")
 
 enum mc_error {
   MC_OK = 0,
@@ -208,7 +210,8 @@ typedef struct mc_view mc_view;
 
 /** Bytes [offset, offset+length) of (repo, path), with no copy where the platform allows it.
  *  On Linux the view maps the database's own pages privately (MAP_PRIVATE, PROT_READ|PROT_WRITE) into one
- *  contiguous, page-aligned range; files under 64 KiB are copied instead (cheaper than mapping them).
+ *  contiguous, page-aligned range; ranges under 64 KiB are copied instead (cheaper than mapping them).
+ *  The bytes are not checksummed here (use mc_view_open_ex() with MC_VIEW_VERIFY, or an mc_reader).
  *  Validity: *data stays valid and unchanged until mc_view_release(view), even across mc_close() and
  *  concurrent writes by any process: the view pins its read snapshot (libmdbx never reuses its pages;
  *  a view held through many rewrites makes the database file grow). Writes into *data do not crash and
@@ -226,6 +229,18 @@ typedef struct mc_view mc_view;
 MC_API int mc_view_open(mc_store *store, const char *repo, const char *path, uint64_t offset, uint64_t length,
                         mc_view **view, const uint8_t **data, size_t *size) MC_NOTHROW;
 
+/** mc_view_open_ex() flags. */
+#define MC_VIEW_VERIFY 0x1u /**< check the CRC32C of every chunk the range touches before returning */
+
+/** mc_view_open() with flags. A view trusts the CRC32C checks made when the bytes were stored and by
+ *  mc_verify(); with MC_VIEW_VERIFY it checks every chunk the range touches (whole chunks: the CRC covers
+ *  the whole payload) before returning, which reads those bytes once (docs/READING.md).
+ *  \param [in] flags  0 or MC_VIEW_VERIFY.
+ *  \retval MC_ERR_CHECKSUM  (MC_VIEW_VERIFY) a chunk of the range is damaged; no view is returned.
+ *  \retval as mc_view_open(). */
+MC_API int mc_view_open_ex(mc_store *store, const char *repo, const char *path, uint64_t offset, uint64_t length,
+                           unsigned flags, mc_view **view, const uint8_t **data, size_t *size) MC_NOTHROW;
+
 /** Metadata of the file as of the view's snapshot (what the view shows), and whether the view maps the
  *  database (1) or is a copy (0).
  *  \param [out] info       May be NULL.
@@ -237,12 +252,48 @@ MC_API int mc_view_info(const mc_view *view, struct mc_file_info *info, int *zer
  *  NULL is accepted. \retval MC_OK */
 MC_API int mc_view_release(mc_view *view) MC_NOTHROW;
 
+/* ---- Readers: a file's bytes, copied and checked ------------------------------------------------------ */
+
+/** One file from one database state, read by copies whose every chunk is CRC32C-checked (opaque). Create
+ *  with mc_reader_open(), destroy with mc_reader_close(). A reader pins its read snapshot like a view:
+ *  whatever is written meanwhile, by any process, it keeps returning the bytes of the file as it was when
+ *  opened (a reader held through many rewrites makes the database file grow). Several threads may read
+ *  through one reader at once; mc_reader_close() must not overlap any other call on it. */
+typedef struct mc_reader mc_reader;
+
+/** Opens a reader of (repo, path) on the newest database state.
+ *  \param [out] out  The new reader; set only on success. Close it with mc_reader_close(). It stays valid
+ *                    across mc_close() of the store.
+ *  \retval MC_OK, MC_ERR_NOT_FOUND (no such file), MC_ERR_INVALID_NAME, MC_ERR_CLOSED, MC_ERR_NOMEM. */
+MC_API int mc_reader_open(mc_store *store, const char *repo, const char *path, mc_reader **out) MC_NOTHROW;
+
+/** Metadata of the file the reader reads (as of its snapshot).
+ *  \param [out] info  Written only on success.
+ *  \retval MC_OK, MC_ERR_INVALID_ARGUMENT (NULL argument). */
+MC_API int mc_reader_info(const mc_reader *reader, struct mc_file_info *info) MC_NOTHROW;
+
+/** Copies up to `len` bytes from `offset` into `buf`, after checking the CRC32C of every chunk they
+ *  touch (the whole chunk, once per chunk per reader; it runs at memory speed). Reads past the end are
+ *  short: *nread is the number of bytes copied (0 at the end of the file).
+ *  \param [in] buf     Caller's memory of at least `len` bytes; the library never keeps it.
+ *  \param [out] nread  Bytes copied; 0 on failure.
+ *  \retval MC_OK
+ *  \retval MC_ERR_CHECKSUM          a chunk failed its CRC32C check: the stored bytes are damaged (`buf`
+ *                                   then holds unspecified bytes; `verify --repair` fetches them again).
+ *  \retval MC_ERR_INVALID_ARGUMENT  offset past the end of the file, or a NULL argument.
+ *  \retval MC_ERR_CORRUPT           a chunk is missing or its header is damaged. */
+MC_API int mc_reader_read(mc_reader *reader, uint64_t offset, void *buf, size_t len, size_t *nread) MC_NOTHROW;
+
+/** Closes a reader and frees it; its snapshot ends with it. NULL is accepted. \retval MC_OK */
+MC_API int mc_reader_close(mc_reader *reader) MC_NOTHROW;
+
 /* ---- Materializing: a real file for path-based loaders ------------------------------------------------ */
 
 /** mc_materialize() flags. */
-#define MC_MATERIALIZE_VERIFY 0x1u       /**< check every chunk's CRC32C first (reads the data) */
+#define MC_MATERIALIZE_VERIFY 0x1u       /**< check every chunk's CRC32C (the default since ABI 2; kept) */
 #define MC_MATERIALIZE_NO_REFLINK 0x2u   /**< start with copy_file_range */
 #define MC_MATERIALIZE_PLAIN_COPY 0x4u   /**< only read/write (pwrite from the map) */
+#define MC_MATERIALIZE_NO_VERIFY 0x8u    /**< skip the CRC32C checks (trust the stored bytes) */
 
 /** How mc_materialize() moved the bytes. */
 enum mc_copy_method {
@@ -258,11 +309,13 @@ MC_API const char *mc_copy_method_name(int method) MC_NOTHROW;
  *  same directory, fsync, rename, fsync of the directory). The directory must exist. Tries reflink, then
  *  copy_file_range, then a plain copy, each falling back when the filesystem refuses it; the file's size
  *  is checked before the rename. The copy reads one database state: a concurrent rewrite of the file
- *  yields either version whole, and `info` says which. Runs for as long as the copy takes; thread-safe.
+ *  yields either version whole, and `info` says which. Every chunk's CRC32C is checked on the way (it
+ *  reads the data once) unless MC_MATERIALIZE_NO_VERIFY: a damaged chunk fails with MC_ERR_CHECKSUM and
+ *  leaves no file at `dest`. Runs for as long as the copy takes; thread-safe.
  *  \param [in] flags    0 or MC_MATERIALIZE_* flags.
  *  \param [out] method  The mc_copy_method that moved the bulk of the bytes (may be NULL).
  *  \param [out] info    The file that was written: size, sha256, ... (may be NULL).
- *  \retval MC_OK, MC_ERR_NOT_FOUND, MC_ERR_CORRUPT, MC_ERR_SIZE_MISMATCH, errno values (ENOENT: no such
+ *  \retval MC_OK, MC_ERR_NOT_FOUND, MC_ERR_CHECKSUM, MC_ERR_CORRUPT, MC_ERR_SIZE_MISMATCH, errno values (ENOENT: no such
  *          directory, ENOSPC, EACCES, ...). */
 MC_API int mc_materialize(mc_store *store, const char *repo, const char *path, const char *dest, unsigned flags,
                           int *method, struct mc_file_info *info) MC_NOTHROW;

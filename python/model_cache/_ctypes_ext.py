@@ -21,7 +21,7 @@ from typing import Any, Callable, TypeVar
 
 from ._errors import ModelStoreError, code_name, store_error
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 """MC_ABI_VERSION this module was written against."""
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -96,12 +96,15 @@ assert ctypes.sizeof(FileInfoStruct) == 88 and ctypes.sizeof(StatsStruct) == 112
 
 mc_store_p = c_void_p  # opaque handles travel as void pointers
 mc_view_p = c_void_p
+mc_reader_p = c_void_p
 
 MC_OPEN_READ_ONLY = 0x1
 MC_VIEW_TO_END = 2**64 - 1
 MC_MATERIALIZE_VERIFY = 0x1
 MC_MATERIALIZE_NO_REFLINK = 0x2
 MC_MATERIALIZE_PLAIN_COPY = 0x4
+MC_MATERIALIZE_NO_VERIFY = 0x8
+MC_VIEW_VERIFY = 0x1
 
 # ---- binding ----------------------------------------------------------------------------------------
 
@@ -214,12 +217,38 @@ def mc_materialize(store: Any, repo: bytes, path: bytes, dest: bytes, flags: int
 def mc_view_open(store: Any, repo: bytes, path: bytes, offset: int, length: int, view: Any, data: Any, size: Any) -> int: ...
 
 
+@ctypes_function(
+    "mc_view_open_ex",
+    [mc_store_p, c_char_p, c_char_p, c_uint64, c_uint64, c_uint, POINTER(mc_view_p), POINTER(c_void_p), POINTER(c_size_t)],
+)
+def mc_view_open_ex(
+    store: Any, repo: bytes, path: bytes, offset: int, length: int, flags: int, view: Any, data: Any, size: Any
+) -> int: ...
+
+
 @ctypes_function("mc_view_info", [mc_view_p, POINTER(FileInfoStruct), POINTER(c_int)])
 def mc_view_info(view: Any, info: Any, zero_copy: Any) -> int: ...
 
 
 @ctypes_function("mc_view_release", [mc_view_p])
 def mc_view_release(view: Any) -> int: ...
+
+
+# Readers.
+@ctypes_function("mc_reader_open", [mc_store_p, c_char_p, c_char_p, POINTER(mc_reader_p)])
+def mc_reader_open(store: Any, repo: bytes, path: bytes, out: Any) -> int: ...
+
+
+@ctypes_function("mc_reader_info", [mc_reader_p, POINTER(FileInfoStruct)])
+def mc_reader_info(reader: Any, info: Any) -> int: ...
+
+
+@ctypes_function("mc_reader_read", [mc_reader_p, c_uint64, c_void_p, c_size_t, POINTER(c_size_t)])
+def mc_reader_read(reader: Any, offset: int, buf: Any, length: int, nread: Any) -> int: ...
+
+
+@ctypes_function("mc_reader_close", [mc_reader_p])
+def mc_reader_close(reader: Any) -> int: ...
 
 
 def take_string(p: c_void_p) -> bytes:

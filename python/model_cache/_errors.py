@@ -30,6 +30,7 @@ STORE_ERROR_TABLE: dict[str, tuple[int, str]] = {
     "MC_ERR_ABI": (-32015, "ABI version mismatch"),
     "MC_ERR_NOMEM": (-32016, "out of memory"),
     "MC_ERR_INTERNAL": (-32017, "internal error"),
+    "MC_ERR_CHECKSUM": (-32018, "a stored chunk failed its CRC32C check (damaged data); run verify --repair"),
 }
 
 STORE_ERROR_CODES: dict[str, int] = {name: value for name, (value, _) in STORE_ERROR_TABLE.items()}

@@ -103,11 +103,17 @@ class Cache:
         C.mc_list_repos(self._h(), ctypes.byref(out))
         return list(json.loads(C.take_string(out)))
 
-    def get_file(self, repo: str, path: str, offset: int = 0, length: int | None = None) -> FileView:
+    def get_file(
+        self, repo: str, path: str, offset: int = 0, length: int | None = None, *, verify: bool = False
+    ) -> FileView:
         """The file's bytes (or ``length`` bytes from ``offset``) as a zero-copy FileView::
 
             with cache.get_file("org/model", "onnx/model.onnx") as f:
                 weights = numpy.frombuffer(f.memoryview, dtype=numpy.float32)
+
+        The view is not checksummed: it trusts the CRC32C checks made when the file was stored and by
+        ``verify()``. ``verify=True`` checks every chunk the view covers first (reads those bytes once) and
+        raises ModelStoreError MC_ERR_CHECKSUM on damage (docs/READING.md).
 
         Raises ModelStoreError MC_ERR_NOT_FOUND when the file is not stored, MC_ERR_INVALID_ARGUMENT for a
         range outside it."""
@@ -116,23 +122,50 @@ class Cache:
         view = C.mc_view_p()
         data = ctypes.c_void_p()
         size = ctypes.c_size_t()
-        C.mc_view_open(
+        C.mc_view_open_ex(
             self._h(), _b(repo), _b(path), offset, C.MC_VIEW_TO_END if length is None else length,
-            ctypes.byref(view), ctypes.byref(data), ctypes.byref(size),
+            C.MC_VIEW_VERIFY if verify else 0, ctypes.byref(view), ctypes.byref(data), ctypes.byref(size),
         )
         return FileView(repo, path, offset, view.value, data.value or 0, size.value)
 
-    def read_bytes(self, repo: str, path: str) -> bytes:
-        """A copy of the whole file."""
-        with self.get_file(repo, path) as f:
-            return f.tobytes()
+    def read(self, repo: str, path: str, offset: int = 0, length: int | None = None) -> bytes:
+        """A copy of the file's bytes (or ``length`` bytes from ``offset``), read from one database state
+        with the CRC32C of every chunk checked: damaged data raises ModelStoreError MC_ERR_CHECKSUM, never
+        wrong bytes. Raises MC_ERR_NOT_FOUND when the file is not stored, MC_ERR_INVALID_ARGUMENT for a
+        range outside it."""
+        if offset < 0 or (length is not None and length < 0):
+            raise ValueError("offset and length must be >= 0")
+        reader = C.mc_reader_p()
+        C.mc_reader_open(self._h(), _b(repo), _b(path), ctypes.byref(reader))
+        _lifetime.acquire()
+        try:
+            info = C.FileInfoStruct()
+            C.mc_reader_info(reader, ctypes.byref(info))
+            n = info.size - offset if length is None else length
+            if offset > info.size or n > info.size - offset:
+                raise store_error(
+                    "MC_ERR_INVALID_ARGUMENT", f"range {offset}+{n} is outside the {info.size}-byte file {repo}/{path}"
+                )
+            out = bytearray(n)
+            nread = ctypes.c_size_t()
+            if n > 0:
+                C.mc_reader_read(reader, offset, (ctypes.c_char * n).from_buffer(out), n, ctypes.byref(nread))
+            return bytes(out)
+        finally:
+            C.mc_reader_close(reader)
+            _lifetime.release()
 
-    def materialize(self, repo: str, path: str, dest: StrPath, *, verify: bool = False, method: str | None = None) -> MaterializeResult:
+    def read_bytes(self, repo: str, path: str) -> bytes:
+        """A checked copy of the whole file (``read``)."""
+        return self.read(repo, path)
+
+    def materialize(self, repo: str, path: str, dest: StrPath, *, verify: bool = True, method: str | None = None) -> MaterializeResult:
         """Writes the file to ``dest`` (its directory must exist), replacing it atomically, for loaders that
         open paths. Uses a reflink where the filesystem can (the copy shares the database's blocks), else
         copy_file_range, else a plain copy. ``method`` ("copy_file_range" or "copy") starts lower down that
-        list; ``verify`` checks every chunk's CRC32C first."""
-        flags = C.MC_MATERIALIZE_VERIFY if verify else 0
+        list. Every chunk's CRC32C is checked on the way (MC_ERR_CHECKSUM, and no file at ``dest``, on
+        damage) unless ``verify=False``."""
+        flags = 0 if verify else C.MC_MATERIALIZE_NO_VERIFY
         if method == "copy_file_range":
             flags |= C.MC_MATERIALIZE_NO_REFLINK
         elif method == "copy":

@@ -222,10 +222,11 @@ MC_API int mc_materialize(mc_store* store, const char* repo, const char* path, c
     Error e = check_store(store);
     if (!e.ok()) return fail(e);
     if (bad_str(repo) || bad_str(path) || bad_str(dest)) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
-    constexpr unsigned known = MC_MATERIALIZE_VERIFY | MC_MATERIALIZE_NO_REFLINK | MC_MATERIALIZE_PLAIN_COPY;
+    constexpr unsigned known =
+        MC_MATERIALIZE_VERIFY | MC_MATERIALIZE_NO_REFLINK | MC_MATERIALIZE_PLAIN_COPY | MC_MATERIALIZE_NO_VERIFY;
     if (flags & ~known) return fail(Error{MC_ERR_INVALID_ARGUMENT, "unknown flags"});
     MaterializeOptions opts;
-    opts.verify_crc = (flags & MC_MATERIALIZE_VERIFY) != 0;
+    opts.verify_crc = (flags & MC_MATERIALIZE_NO_VERIFY) == 0;  // MC_MATERIALIZE_VERIFY is the default
     if (flags & MC_MATERIALIZE_NO_REFLINK) opts.first = CopyMethod::kCopyFileRange;
     if (flags & MC_MATERIALIZE_PLAIN_COPY) opts.first = CopyMethod::kCopy;
     MaterializeResult r;

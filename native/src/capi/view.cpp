@@ -6,21 +6,15 @@ using mc::capi::fail;
 using mc::capi::guard;
 
 namespace {
-// Ranges shorter than this are copied: a copy of a few KiB costs less than mapping pages, and it does not
-// pin a snapshot (the Node binding's `copyBelow` default).
-constexpr uint64_t kCopyBelow = 64 << 10;
-// mc_view_open's data pointer for empty views: not NULL, never read.
-const uint8_t kEmpty[1] = {0};
-}  // namespace
 
-extern "C" {
-
-MC_API int mc_view_open(mc_store* store, const char* repo, const char* path, uint64_t offset, uint64_t length,
-                        mc_view** view, const uint8_t** data, size_t* size) noexcept {
+// The one body of mc_view_open and mc_view_open_ex: the core decides mirror or copy (Snapshot::view).
+int view_open(mc_store* store, const char* repo, const char* path, uint64_t offset, uint64_t length,
+                     unsigned flags, mc_view** view, const uint8_t** data, size_t* size) {
   return guard([&] {
     if (!store || !store->store) return fail(Error{MC_ERR_INVALID_ARGUMENT, "store handle is NULL"});
     if (store->store->closed()) return fail(Error{MC_ERR_CLOSED, "store"});
     if (!repo || !path || !view || !data || !size) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
+    if (flags & ~unsigned(MC_VIEW_VERIFY)) return fail(Error{MC_ERR_INVALID_ARGUMENT, "unknown flags"});
     Error e = store->store->check_names(repo, path);
     if (!e.ok()) return fail(e);
     std::shared_ptr<Snapshot> snap;
@@ -32,30 +26,33 @@ MC_API int mc_view_open(mc_store* store, const char* repo, const char* path, uin
     if (length == MC_VIEW_TO_END) length = f.size - offset;
     if (length > f.size - offset) return fail(Error{MC_ERR_INVALID_ARGUMENT, "range is outside the file"});
     if (length > uint64_t(SIZE_MAX)) return fail(Error{MC_ERR_TOO_LARGE, "range"});
-    v->size = size_t(length);
-    if (length == 0) {
-      v->data = kEmpty;
-    } else {
-      e = Error{MC_ERR_UNSUPPORTED, ""};
-      uint32_t first = uint32_t(offset / f.chunk_size);
-      uint32_t last = uint32_t((offset + length - 1) / f.chunk_size);
-      if (length >= kCopyBelow) e = snap->mirror(f, first, last, &v->mirror);
-      if (e.ok()) {
-        v->data = v->mirror->data() + (offset - uint64_t(first) * f.chunk_size);
-      } else if (e.rc == MC_ERR_UNSUPPORTED) {
-        v->copy.reset(new (std::nothrow) uint8_t[v->size]);
-        if (!v->copy) return fail(Error{MC_ERR_NOMEM, "copy of " + f.repo + "/" + f.path});
-        if (!(e = snap->copy(f, offset, length, v->copy.get())).ok()) return fail(e);
-        v->data = v->copy.get();
-      } else {
-        return fail(e);
-      }
-    }
+    ViewOptions o;
+    o.verify = (flags & MC_VIEW_VERIFY) != 0;
+    ViewBytes b;
+    if (!(e = snap->view(f, offset, length, o, &b)).ok()) return fail(e);
+    v->mirror = std::move(b.mirror);
+    v->copy = std::move(b.copy);
+    v->data = b.data;
+    v->size = size_t(b.size);
     *data = v->data;
     *size = v->size;
     *view = v.release();
     return capi::ok();
   });
+}
+
+}  // namespace
+
+extern "C" {
+
+MC_API int mc_view_open(mc_store* store, const char* repo, const char* path, uint64_t offset, uint64_t length,
+                        mc_view** view, const uint8_t** data, size_t* size) noexcept {
+  return view_open(store, repo, path, offset, length, 0, view, data, size);
+}
+
+MC_API int mc_view_open_ex(mc_store* store, const char* repo, const char* path, uint64_t offset, uint64_t length,
+                           unsigned flags, mc_view** view, const uint8_t** data, size_t* size) noexcept {
+  return view_open(store, repo, path, offset, length, flags, view, data, size);
 }
 
 MC_API int mc_view_info(const mc_view* view, struct mc_file_info* info, int* zero_copy) noexcept {

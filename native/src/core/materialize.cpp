@@ -161,8 +161,10 @@ Error materialize_file(const Store& store, const std::string& repo, const std::s
     uint64_t expect = i + 1 < f.chunk_count ? f.chunk_size : f.size - uint64_t(i) * f.chunk_size;
     if (h.payload_len != expect)
       return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " of " + repo + "/" + path + " has the wrong length"};
-    if (opts.verify_crc && crc32c(0, payload, h.payload_len) != h.crc32c)
-      return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " of " + repo + "/" + path + " failed its CRC32C"};
+    if (opts.verify_crc) {
+      uint32_t got = crc32c(0, payload, h.payload_len);
+      if (got != h.crc32c) return detail::checksum_error(repo + "/" + path, i, f.chunk_size, h.crc32c, got);
+    }
     uint64_t src_off = 0;
     bool has_off = src_fd >= 0 && env.file_offset(payload, &src_off) && src_off % page == 0;
     if (!has_off) method = CopyMethod::kCopy;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "core/chunk_read.hpp"
 #include "core/env.hpp"
 #include "core/errors.hpp"
 #include "core/format.hpp"
@@ -171,9 +172,6 @@ Error unref_blob(MDBX_txn* txn, const Tables& t, const uint8_t sha256[32]);
 /** Names blob `sha256` as (repo, path), replacing and unreferencing what the name pointed to before. */
 Error put_file(MDBX_txn* txn, const Tables& t, const std::string& repo, const std::string& path,
                const uint8_t sha256[32], uint64_t size, FileInfo* out);
-/** Reads chunk `index` of blob `seq`: checks its header (not its CRC) and points at its payload. */
-Error read_chunk(MDBX_txn* txn, const Tables& t, uint64_t seq, uint32_t index, format::ChunkHeader* h,
-                 const uint8_t** payload);
 std::string hex(const uint8_t* p, size_t n);
 }  // namespace detail
 

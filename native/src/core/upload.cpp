@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/chunk_read.hpp"
 #include "core/crc32c.hpp"
 #include "core/store.hpp"
 #include "core/task_thread.hpp"
@@ -92,37 +93,7 @@ uint64_t next_seq(MDBX_txn* txn, const Tables& t, int* rc) {
   return seq;
 }
 
-// CRC32C while copying, in blocks that stay in L2 so the source is read from memory once.
-uint32_t copy_crc(uint8_t* dst, const uint8_t* src, size_t len) {
-  constexpr size_t kBlock = 256 << 10;
-  uint32_t crc = 0;
-  for (size_t off = 0; off < len; off += kBlock) {
-    size_t n = std::min(kBlock, len - off);
-    crc = crc32c(crc, src + off, n);
-    std::memcpy(dst + off, src + off, n);
-  }
-  return crc;
-}
-
 }  // namespace
-
-namespace detail {
-
-Error read_chunk(MDBX_txn* txn, const Tables& t, uint64_t seq, uint32_t index, ChunkHeader* h, const uint8_t** payload) {
-  format::ChunkKey key(seq, index);
-  MDBX_val k{key.bytes, sizeof key.bytes}, d;
-  int rc = mdbx_get(txn, t.chunks, &k, &d);
-  std::string where = "chunk " + std::to_string(index) + " of blob " + std::to_string(seq);
-  if (rc == MDBX_NOTFOUND) return Error{MC_ERR_CORRUPT, where + " is missing"};
-  if (rc != MDBX_SUCCESS) return Error{rc, "read " + where};
-  if (!h->decode(d.iov_base, d.iov_len, crc32c) || h->seq != seq || h->index != index ||
-      d.iov_len < format::kPayloadOffset + uint64_t(h->payload_len))
-    return Error{MC_ERR_CORRUPT, where + " has a damaged header"};
-  *payload = static_cast<const uint8_t*>(d.iov_base) + format::kPayloadOffset;
-  return {};
-}
-
-}  // namespace detail
 
 // ---- hashing (hasher thread) -------------------------------------------------------------------------
 
@@ -356,7 +327,7 @@ void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t l
         h.seq = id;
         h.index = index;
         h.payload_len = uint32_t(len);
-        h.crc32c = copy_crc(out + format::kPayloadOffset, data, len);
+        h.crc32c = detail::copy_crc(out + format::kPayloadOffset, data, len);
         h.encode(out, crc32c);
         std::memset(out + ChunkHeader::kSize, 0, format::kPayloadOffset - ChunkHeader::kSize);
         rec.updated_ms = now_ms();  // heartbeat: this upload's owner is alive

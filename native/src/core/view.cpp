@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstring>
 #include <iterator>
+#include <new>
+
+#include "core/crc32c.hpp"
 
 #ifdef __linux__
 #include <sys/mman.h>
@@ -23,8 +26,9 @@ Error Snapshot::lookup(const std::string& repo, const std::string& path, FileInf
   return detail::read_file(txn_, env_->tables(), repo, path, out);
 }
 
-Error Snapshot::copy(const FileInfo& f, uint64_t offset, uint64_t len, uint8_t* dst) {
+Error Snapshot::copy(const FileInfo& f, uint64_t offset, uint64_t len, uint8_t* dst, bool verify, ChunkChecks* checked) {
   if (offset > f.size || len > f.size - offset) return Error{MC_ERR_INVALID_ARGUMENT, "range outside the file"};
+  if (checked && checked->size() != f.chunk_count) checked->assign(f.chunk_count, 0);
   std::lock_guard<std::mutex> lock(mu_);
   uint64_t end = offset + len;
   while (offset < end) {
@@ -34,13 +38,65 @@ Error Snapshot::copy(const FileInfo& f, uint64_t offset, uint64_t len, uint8_t* 
     const uint8_t* payload = nullptr;
     Error e = detail::read_chunk(txn_, env_->tables(), f.seq, index, &h, &payload);
     if (!e.ok()) return e;
-    if (in_chunk >= h.payload_len) return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(index) + " is short"};
+    struct Forget {  // whatever happens, drop what reading the chunk mapped of libmdbx's map (Env::forget)
+      const Env& env;
+      const uint8_t* p;
+      size_t n;
+      ~Forget() { env.forget(p, n); }
+    } forget{*env_, payload, h.payload_len};
+    if (h.payload_len != detail::expected_chunk_len(f.size, f.chunk_size, index))
+      return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(index) + " of " + f.repo + "/" + f.path + " has the wrong length"};
     uint64_t n = std::min<uint64_t>(h.payload_len - in_chunk, end - offset);
-    std::memcpy(dst, payload + in_chunk, n);
-    env_->forget(payload, h.payload_len);
+    bool check = verify && !(checked && (*checked)[index]);
+    if (check) {
+      // The CRC covers the whole payload: a partial copy still reads all of it once.
+      uint32_t got = n == h.payload_len ? detail::copy_crc(dst, payload, n) : crc32c(0, payload, h.payload_len);
+      if (got != h.crc32c) return detail::checksum_error(f.repo + "/" + f.path, index, f.chunk_size, h.crc32c, got);
+      if (checked) (*checked)[index] = 1;
+      if (n != h.payload_len) std::memcpy(dst, payload + in_chunk, n);
+    } else {
+      std::memcpy(dst, payload + in_chunk, n);
+    }
     dst += n;
     offset += n;
   }
+  return {};
+}
+
+Error Snapshot::view(const FileInfo& f, uint64_t offset, uint64_t length, const ViewOptions& o, ViewBytes* out) {
+  static const uint8_t kEmpty[1] = {0};
+  if (offset > f.size || length > f.size - offset) return Error{MC_ERR_INVALID_ARGUMENT, "range outside the file"};
+  out->size = length;
+  if (length == 0) {
+    out->data = kEmpty;
+    return {};
+  }
+  uint32_t first = uint32_t(offset / f.chunk_size);
+  uint32_t last = uint32_t((offset + length - 1) / f.chunk_size);
+  Error e{MC_ERR_UNSUPPORTED, ""};
+  std::shared_ptr<Mirror> m;
+  if (length >= o.copy_below) e = mirror(f, first, last, &m);
+  if (e.ok()) {
+    if (o.verify) {
+      bool all = o.checked != nullptr && o.checked->size() == f.chunk_count;
+      for (uint32_t i = first; all && i <= last; i++) all = (*o.checked)[i] != 0;
+      if (!all && !(e = m->verify(first, last)).ok()) return e;
+      if (o.checked && o.checked->size() == f.chunk_count)
+        for (uint32_t i = first; i <= last; i++) (*o.checked)[i] = 1;
+    }
+    out->data = m->data() + (offset - uint64_t(first) * f.chunk_size);
+    out->mirror = std::move(m);
+    return {};
+  }
+  if (e.rc != MC_ERR_UNSUPPORTED) return e;
+  if (length > uint64_t(SIZE_MAX)) return Error{MC_ERR_TOO_LARGE, "range"};
+  out->copy.reset(new (std::nothrow) uint8_t[size_t(length)]);
+  if (!out->copy) return Error{MC_ERR_NOMEM, "copy of " + f.repo + "/" + f.path};
+  if (!(e = copy(f, offset, length, out->copy.get(), o.verify, o.checked)).ok()) {
+    out->copy.reset();
+    return e;
+  }
+  out->data = out->copy.get();
   return {};
 }
 
@@ -78,6 +134,13 @@ Error Snapshot::build(const FileInfo& f, uint32_t first, uint32_t last, std::sha
   m->base_ = static_cast<uint8_t*>(base);
   m->reserved_ = reserved;
   m->size_ = end - start;
+  m->first_ = first;
+  m->chunk_size_ = f.chunk_size;
+  m->what_ = f.repo + "/" + f.path;
+  m->crc_.resize(last - first + 1);
+  m->len_.resize(last - first + 1);
+  m->checked_.reset(new std::atomic<bool>[last - first + 1]);
+  for (uint32_t i = 0; i <= last - first; i++) m->checked_[i].store(false, std::memory_order_relaxed);
   for (uint32_t i = first; i <= last; i++) {
     format::ChunkHeader h;
     const uint8_t* payload = nullptr;
@@ -85,6 +148,8 @@ Error Snapshot::build(const FileInfo& f, uint32_t first, uint32_t last, std::sha
     if (!e.ok()) return e;
     uint64_t expect = i + 1 < f.chunk_count ? f.chunk_size : f.size - uint64_t(i) * f.chunk_size;
     if (h.payload_len != expect) return Error{MC_ERR_CORRUPT, "chunk " + std::to_string(i) + " has the wrong length"};
+    m->crc_[i - first] = h.crc32c;
+    m->len_[i - first] = h.payload_len;
     uint64_t file_off = 0;
     if (reinterpret_cast<uintptr_t>(payload) % page != 0 || !env_->file_offset(payload, &file_off))
       return Error{MC_ERR_UNSUPPORTED, "chunk payload is not page-aligned in the map"};
@@ -102,6 +167,19 @@ Error Snapshot::build(const FileInfo& f, uint32_t first, uint32_t last, std::sha
 #else
   return Error{MC_ERR_UNSUPPORTED, "zero-copy views"};
 #endif
+}
+
+Error Mirror::verify(uint32_t first, uint32_t last) {
+  if (first < first_ || last >= first_ + crc_.size() || last < first) return Error{MC_ERR_INVALID_ARGUMENT, "chunk range"};
+  for (uint32_t i = first; i <= last; i++) {
+    size_t k = i - first_;
+    if (checked_[k].load(std::memory_order_acquire)) continue;
+    // Two threads may check one chunk at once: both compute the same answer, so no lock is needed.
+    uint32_t got = crc32c(0, base_ + uint64_t(k) * chunk_size_, len_[k]);
+    if (got != crc_[k]) return detail::checksum_error(what_, i, chunk_size_, crc_[k], got);
+    checked_[k].store(true, std::memory_order_release);
+  }
+  return {};
 }
 
 Mirror::~Mirror() {

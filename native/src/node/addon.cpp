@@ -1,4 +1,4 @@
-// Entry point of the Node addon: module-level functions and the NativeStore class.
+// Entry point of the Node addon: module-level functions and the NativeStore and NativeReader classes.
 #include <napi.h>
 
 #include "core/crc32c.hpp"
@@ -8,6 +8,7 @@
 #include "core/sha256.hpp"
 #include "mdbx.h"
 #include "node/addon.hpp"
+#include "node/objects/native-reader.hpp"
 #include "node/objects/native-store.hpp"
 #include "node/util/args.hpp"
 #include "node/util/errors.hpp"
@@ -95,6 +96,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   Napi::Function store = NativeStore::Init(env);
   addon->native_store = Napi::Persistent(store);
   exports.Set("NativeStore", store);
+  Napi::Function reader = NativeReader::Init(env);
+  addon->native_reader = Napi::Persistent(reader);
+  exports.Set("NativeReader", reader);
+  exports.Set("compact", Napi::Function::New<NativeStore::JS_compact>(env, "compact"));
   exports.Set("crc32c", Napi::Function::New<JS_crc32c<crc32c>>(env, "crc32c"));
   exports.Set("crc32cPortable", Napi::Function::New<JS_crc32c<crc32c_portable>>(env, "crc32cPortable"));
   exports.Set("errorTable", Napi::Function::New<JS_errorTable>(env, "errorTable"));

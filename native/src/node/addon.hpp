@@ -8,6 +8,7 @@ namespace mc::node {
 struct Addon {
   Napi::FunctionReference store_error;  // lib/errors.ts ModelStoreError, injected by lib/binding.ts
   Napi::FunctionReference native_store;
+  Napi::FunctionReference native_reader;  // NativeReader::New makes instances through it
   int64_t view_credit = 0;  // lengths of finalized views not yet returned to V8's count (native-store.cpp)
 };
 

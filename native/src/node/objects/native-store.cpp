@@ -6,36 +6,17 @@
 #include "node/util/args.hpp"
 #include "node/util/convert.hpp"
 #include "node/util/errors.hpp"
+#include "node/objects/native-reader.hpp"
+#include "node/util/views.hpp"
+#include "node/util/wrap.hpp"
+#include "node/workers/compact-worker.hpp"
+#include "node/workers/materialize-worker.hpp"
 #include "node/workers/open-worker.hpp"
 #include "node/workers/verify-worker.hpp"
 
 namespace mc::node {
 
 namespace {
-
-// Tags the ArrayBuffers behind views handed out by this addon, so release() detaches only those and never
-// a Buffer from Node's shared pool (detaching that would break unrelated Buffers).
-constexpr napi_type_tag kViewTag = {0x6d6f64656c2d6361ULL, 0x6368652d76696577ULL};
-
-// Node's Buffer limit (buffer.constants.MAX_LENGTH in Node 20). napi_create_external_arraybuffer fails
-// above it and, in node-addon-api 8.x, then frees the finalizer data twice: check first (libmdbx.md).
-constexpr uint64_t kMaxBufferLength = uint64_t(1) << 32;
-
-struct ViewHint {
-  std::shared_ptr<Mirror> mirror;
-  int64_t length;
-};
-
-// V8 counts an external ArrayBuffer's length as memory the JS heap owns, and collects garbage harder as
-// that count grows: 5,000 views of a 16 MiB file looked like 80 GB and cost a full GC every few views
-// (250 us a view instead of 2.5 us). A view owns no memory (page-cache pages, shared by every view of a
-// mirror), so each new view takes its length back out of the count. V8 subtracts the length again when it
-// frees the view; re-adding it in the finalizer would look like a fresh allocation and trigger the next GC,
-// so the finalizer only records it and the next view creation folds it back in.
-void FinalizeView(Napi::Env env, uint8_t*, ViewHint* hint) {
-  GetAddon(env).view_credit += hint->length;
-  delete hint;
-}
 
 Napi::Value Settle(Napi::Env env, Napi::Promise::Deferred& d, const Error& e, Napi::Value ok) {
   if (e.ok()) {
@@ -49,33 +30,33 @@ Napi::Value Settle(Napi::Env env, Napi::Promise::Deferred& d, const Error& e, Na
 }  // namespace
 
 Napi::Function NativeStore::Init(Napi::Env env) {
-  return DefineClass(env, "NativeStore",
-                     {
-                         InstanceMethod<&NativeStore::JS_open>("open"),
-                         InstanceMethod<&NativeStore::JS_close>("close"),
-                         InstanceMethod<&NativeStore::JS_fileInfo>("fileInfo"),
-                         InstanceMethod<&NativeStore::JS_getFile>("getFile"),
-                         InstanceMethod<&NativeStore::JS_getRange>("getRange"),
-                         InstanceMethod<&NativeStore::JS_release>("release"),
-                         InstanceMethod<&NativeStore::JS_listFiles>("listFiles"),
-                         InstanceMethod<&NativeStore::JS_stats>("stats"),
-                         InstanceMethod<&NativeStore::JS_verify>("verify"),
-                         InstanceMethod<&NativeStore::JS_beginUpload>("beginUpload"),
-                         InstanceMethod<&NativeStore::JS_putChunk>("putChunk"),
-                         InstanceMethod<&NativeStore::JS_commitUpload>("commitUpload"),
-                         InstanceMethod<&NativeStore::JS_abortUpload>("abortUpload"),
-                         InstanceMethod<&NativeStore::JS_listUploads>("listUploads"),
-                         InstanceMethod<&NativeStore::JS_linkFile>("linkFile"),
-                         InstanceMethod<&NativeStore::JS_deleteFile>("deleteFile"),
-                         InstanceMethod<&NativeStore::JS_getDoc>("getDoc"),
-                         InstanceMethod<&NativeStore::JS_putDoc>("putDoc"),
-                         InstanceMethod<&NativeStore::JS_listDocs>("listDocs"),
-                         InstanceMethod<&NativeStore::JS_materialize>("materialize"),
-                         InstanceMethod<&NativeStore::JS_compact>("compact"),
-                     });
+  return DefineTaggedClass<NativeStore>(env, {
+      TaggedMethod<NativeStore, &NativeStore::JS_open>(env, "open"),
+      TaggedMethod<NativeStore, &NativeStore::JS_close>(env, "close"),
+      TaggedMethod<NativeStore, &NativeStore::JS_fileInfo>(env, "fileInfo"),
+      TaggedMethod<NativeStore, &NativeStore::JS_getFile>(env, "getFile"),
+      TaggedMethod<NativeStore, &NativeStore::JS_getRange>(env, "getRange"),
+      TaggedMethod<NativeStore, &NativeStore::JS_release>(env, "release"),
+      TaggedMethod<NativeStore, &NativeStore::JS_openReader>(env, "openReader"),
+      TaggedMethod<NativeStore, &NativeStore::JS_listFiles>(env, "listFiles"),
+      TaggedMethod<NativeStore, &NativeStore::JS_stats>(env, "stats"),
+      TaggedMethod<NativeStore, &NativeStore::JS_verify>(env, "verify"),
+      TaggedMethod<NativeStore, &NativeStore::JS_beginUpload>(env, "beginUpload"),
+      TaggedMethod<NativeStore, &NativeStore::JS_putChunk>(env, "putChunk"),
+      TaggedMethod<NativeStore, &NativeStore::JS_commitUpload>(env, "commitUpload"),
+      TaggedMethod<NativeStore, &NativeStore::JS_abortUpload>(env, "abortUpload"),
+      TaggedMethod<NativeStore, &NativeStore::JS_listUploads>(env, "listUploads"),
+      TaggedMethod<NativeStore, &NativeStore::JS_linkFile>(env, "linkFile"),
+      TaggedMethod<NativeStore, &NativeStore::JS_deleteFile>(env, "deleteFile"),
+      TaggedMethod<NativeStore, &NativeStore::JS_getDoc>(env, "getDoc"),
+      TaggedMethod<NativeStore, &NativeStore::JS_putDoc>(env, "putDoc"),
+      TaggedMethod<NativeStore, &NativeStore::JS_listDocs>(env, "listDocs"),
+      TaggedMethod<NativeStore, &NativeStore::JS_materialize>(env, "materialize"),
+  });
 }
 
 NativeStore::NativeStore(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeStore>(info), env_(info.Env()) {
+  info.This().As<Napi::Object>().TypeTag(&kTypeTag);
   napi_add_env_cleanup_hook(env_, CleanupHook, this);
   hook_added_ = true;
 }
@@ -173,68 +154,14 @@ Napi::Value NativeStore::JS_fileInfo(const Napi::CallbackInfo& info) {
   return FileInfoToJs(env, f);
 }
 
-Napi::Value NativeStore::MakeView(Napi::Env env, Snapshot& snap, const FileInfo& f, uint64_t offset, uint64_t length) {
-  if (length > kMaxBufferLength)
-    return ThrowStoreError(env, Error{MC_ERR_TOO_LARGE, f.repo + "/" + f.path + " is " + std::to_string(length) +
-                                                           " bytes; one Buffer holds at most 4 GiB"});
-  Napi::Buffer<uint8_t> buf;
-  if (length == 0) {
-    buf = Napi::Buffer<uint8_t>::New(env, 0);
-  } else {
-    std::shared_ptr<Mirror> m;
-    Error e{MC_ERR_UNSUPPORTED, ""};
-    uint32_t first = uint32_t(offset / f.chunk_size);
-    uint32_t last = uint32_t((offset + length - 1) / f.chunk_size);
-    if (f.size >= copy_below_) e = snap.mirror(f, first, last, &m);
-    if (e.ok()) {
-      uint8_t* data = m->data() + (offset - uint64_t(first) * f.chunk_size);
-      // Take the length out of V8's count before creating the buffer, which adds it: afterwards would
-      // be too late, the creation itself would already have crossed V8's limit and started a GC.
-      Addon& addon = GetAddon(env);
-      Napi::MemoryManagement::AdjustExternalMemory(env, addon.view_credit - int64_t(length));
-      addon.view_credit = 0;
-      auto* hint = new ViewHint{m, int64_t(length)};
-      buf = Napi::Buffer<uint8_t>::NewOrCopy(env, data, size_t(length), FinalizeView, hint);
-      if (env.IsExceptionPending()) {
-        addon.view_credit += int64_t(length);  // no buffer: V8 never counted it
-        return env.Undefined();
-      }
-    } else if (e.rc == MC_ERR_UNSUPPORTED) {
-      buf = Napi::Buffer<uint8_t>::New(env, size_t(length));
-      if (env.IsExceptionPending()) return env.Undefined();
-      e = snap.copy(f, offset, length, buf.Data());
-      if (!e.ok()) return ThrowStoreError(env, e);
-    } else {
-      return ThrowStoreError(env, e);
-    }
-  }
-  if (env.IsExceptionPending()) return env.Undefined();
-  buf.ArrayBuffer().TypeTag(&kViewTag);
-  return buf;
-}
-
-Napi::Value NativeStore::JS_getFile(const Napi::CallbackInfo& info) {
+Napi::Value NativeStore::GetView(const Napi::CallbackInfo& info, uint64_t offset, uint64_t length, bool to_end,
+                                 size_t opts_arg) {
   Napi::Env env = info.Env();
   std::string repo, path;
-  if (!GetString(info, 0, "repo", &repo) || !GetString(info, 1, "path", &path) || !RequireOpen(env)) return env.Undefined();
-  Error e = store_->check_names(repo, path);
-  if (!e.ok()) return ThrowStoreError(env, e);
-  std::shared_ptr<Snapshot> snap;
-  if (!(e = snapshots_->current(&snap)).ok()) return ThrowStoreError(env, e);
-  FileInfo f;
-  e = snap->lookup(repo, path, &f);
-  if (e.rc == MC_ERR_NOT_FOUND) return env.Null();
-  if (!e.ok()) return ThrowStoreError(env, e);
-  return MakeView(env, *snap, f, 0, f.size);
-}
-
-Napi::Value NativeStore::JS_getRange(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string repo, path;
-  uint64_t offset = 0, length = 0;
-  if (!GetString(info, 0, "repo", &repo) || !GetString(info, 1, "path", &path) ||
-      !GetUint(info, 2, "offset", UINT64_MAX, &offset) || !GetUint(info, 3, "length", UINT64_MAX, &length) ||
-      !RequireOpen(env))
+  Napi::Object o;
+  ViewOptions vo;
+  if (!GetString(info, 0, "repo", &repo) || !GetString(info, 1, "path", &path) || !GetOptions(info, opts_arg, &o) ||
+      !GetOptBool(o, "verify", &vo.verify) || !RequireOpen(env))
     return env.Undefined();
   Error e = store_->check_names(repo, path);
   if (!e.ok()) return ThrowStoreError(env, e);
@@ -244,6 +171,7 @@ Napi::Value NativeStore::JS_getRange(const Napi::CallbackInfo& info) {
   e = snap->lookup(repo, path, &f);
   if (e.rc == MC_ERR_NOT_FOUND) return env.Null();
   if (!e.ok()) return ThrowStoreError(env, e);
+  if (to_end) length = f.size;
   if (offset > f.size || length > f.size - offset) {
     Napi::Error err = Napi::RangeError::New(env, "range " + std::to_string(offset) + "+" + std::to_string(length) +
                                                      " is outside the " + std::to_string(f.size) + "-byte file");
@@ -251,16 +179,46 @@ Napi::Value NativeStore::JS_getRange(const Napi::CallbackInfo& info) {
     err.ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return MakeView(env, *snap, f, offset, length);
+  std::string what = f.repo + "/" + f.path;
+  if (length > kMaxBufferLength)  // before mapping anything
+    return ThrowStoreError(env, Error{MC_ERR_TOO_LARGE, what + " is " + std::to_string(length) +
+                                                           " bytes; one Buffer holds at most 4 GiB"});
+  vo.copy_below = copy_below_;
+  ViewBytes bytes;
+  if (!(e = snap->view(f, offset, length, vo, &bytes)).ok()) return ThrowStoreError(env, e);
+  return MakeViewBuffer(env, std::move(bytes), what);
+}
+
+// getFile(repo, path, options?: { verify?: boolean })
+Napi::Value NativeStore::JS_getFile(const Napi::CallbackInfo& info) { return GetView(info, 0, 0, true, 2); }
+
+// getRange(repo, path, offset, length, options?: { verify?: boolean })
+Napi::Value NativeStore::JS_getRange(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t offset = 0, length = 0;
+  if (!GetUint(info, 2, "offset", UINT64_MAX, &offset) || !GetUint(info, 3, "length", UINT64_MAX, &length))
+    return env.Undefined();
+  return GetView(info, offset, length, false, 4);
 }
 
 Napi::Value NativeStore::JS_release(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), ReleaseView(info[0]));
+}
+
+// openReader(repo, path): a NativeReader pinned to the newest snapshot, or null when the file is absent.
+Napi::Value NativeStore::JS_openReader(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsTypedArray()) return Napi::Boolean::New(env, false);
-  Napi::ArrayBuffer ab = info[0].As<Napi::TypedArray>().ArrayBuffer();
-  if (!ab.CheckTypeTag(&kViewTag)) return Napi::Boolean::New(env, false);
-  if (!ab.IsDetached()) ab.Detach();  // length 0 now; the finalizer drops the mirror soon after
-  return Napi::Boolean::New(env, true);
+  std::string repo, path;
+  if (!GetString(info, 0, "repo", &repo) || !GetString(info, 1, "path", &path) || !RequireOpen(env)) return env.Undefined();
+  Error e = store_->check_names(repo, path);
+  if (!e.ok()) return ThrowStoreError(env, e);
+  std::shared_ptr<Snapshot> snap;
+  if (!(e = snapshots_->current(&snap)).ok()) return ThrowStoreError(env, e);
+  std::shared_ptr<Reader> reader;
+  e = Reader::open(std::move(snap), repo, path, &reader);
+  if (e.rc == MC_ERR_NOT_FOUND) return env.Null();
+  if (!e.ok()) return ThrowStoreError(env, e);
+  return NativeReader::New(env, std::move(reader), copy_below_);
 }
 
 Napi::Value NativeStore::JS_listFiles(const Napi::CallbackInfo& info) {
@@ -473,6 +431,49 @@ Napi::Value NativeStore::JS_putDoc(const Napi::CallbackInfo& info) {
     q->Finish(op, [e](Napi::Env env, Napi::Promise::Deferred& d) { Settle(env, d, e, env.Undefined()); });
   });
   return promise;
+}
+
+// ---- whole-file operations ----------------------------------------------------------------------
+
+// materialize(repo, path, dest, options?: { method?: 'reflink'|'copy_file_range'|'copy', verify?: boolean })
+Napi::Value NativeStore::JS_materialize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string repo, path, dest;
+  Napi::Object o;
+  if (!GetString(info, 0, "repo", &repo) || !GetString(info, 1, "path", &path) || !GetString(info, 2, "dest", &dest) ||
+      !GetOptions(info, 3, &o))
+    return env.Undefined();
+  MaterializeOptions opts;  // verify_crc is on unless options.verify is false
+  std::optional<std::string> method;
+  if (!GetOptString(o, "method", &method) || !GetOptBool(o, "verify", &opts.verify_crc)) return env.Undefined();
+  if (method) {
+    if (*method == "reflink") {
+      opts.first = CopyMethod::kReflink;
+    } else if (*method == "copy_file_range") {
+      opts.first = CopyMethod::kCopyFileRange;
+    } else if (*method == "copy") {
+      opts.first = CopyMethod::kCopy;
+    } else {
+      return ThrowTypeError(env, "method must be 'reflink', 'copy_file_range' or 'copy'");
+    }
+  }
+  if (!store_ || closed_) return RejectClosed(env);
+  auto* worker = new MaterializeWorker(env, store_, std::move(repo), std::move(path), std::move(dest), opts);
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
+}
+
+// compact(path): a module function, since it needs no open store (an open handle of this process on the
+// database makes it fail with MC_ERR_BUSY anyway).
+Napi::Value NativeStore::JS_compact(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir;
+  if (!GetString(info, 0, "path", &dir)) return env.Undefined();
+  auto* worker = new CompactWorker(env, std::move(dir));
+  Napi::Promise p = worker->Promise();
+  worker->Queue();
+  return p;
 }
 
 }  // namespace mc::node

@@ -1,7 +1,5 @@
 #include "node/workers/compact-worker.hpp"
 
-#include "node/objects/native-store.hpp"
-#include "node/util/args.hpp"
 #include "node/util/errors.hpp"
 
 namespace mc::node {
@@ -25,21 +23,5 @@ void CompactWorker::OnOK() {
 }
 
 void CompactWorker::OnError(const Napi::Error&) { deferred_.Reject(MakeStoreError(Env(), error_).Value()); }
-
-// NativeStore's entry point lives beside its worker, so native-store.cpp only gains the InstanceMethod
-// line. compact(dir): on a NativeStore that is not open, because the compaction needs the database to
-// itself (an open handle of this process makes it fail with MC_ERR_BUSY anyway).
-Napi::Value NativeStore::JS_compact(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string dir;
-  if (!GetString(info, 0, "path", &dir)) return env.Undefined();
-  if (store_ || opening_)
-    return ThrowStoreError(env, Error{MC_ERR_INVALID_ARGUMENT,
-                                      "compact() opens the database itself: call it on a NativeStore that is not open"});
-  auto* worker = new CompactWorker(env, std::move(dir));
-  Napi::Promise p = worker->Promise();
-  worker->Queue();
-  return p;
-}
 
 }  // namespace mc::node
