@@ -78,7 +78,9 @@ extern "C" {
   X(MC_ERR_UNSUPPORTED, -32014, "not supported on this platform")                                          \
   X(MC_ERR_ABI, -32015, "ABI version mismatch")                                                            \
   X(MC_ERR_NOMEM, -32016, "out of memory")                                                                 \
-  X(MC_ERR_INTERNAL, -32017, "internal error")
+  X(MC_ERR_INTERNAL, -32017, "internal error")                                                            \
+  X(MC_ERR_NOT_A_DATABASE, -32019, "not a model-cache database (truncated, foreign or not a regular file)") \
+  X(MC_ERR_DISK_FULL, -32020, "not enough disk space")
 
 enum mc_error {
   MC_OK = 0,
