@@ -103,6 +103,7 @@ class Env {
   size_t max_key_size_ = 0;
   uint64_t max_value_size_ = 0;
   uint64_t map_size_ = 0;
+  bool existed_ = false;    // the database file held a database before this open
   bool registered_ = true;  // false for an environment that failed to open (never entered the registry)
   int mirror_fd_ = -1;
   uintptr_t map_base_ = 0;  // address of file offset 0
