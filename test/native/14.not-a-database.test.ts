@@ -144,4 +144,22 @@ c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.executemany('i
       expect(JSON.parse(res.stdout)).toEqual({ size: 5 * CS + 17, ok: true });
     }
   });
+
+  test('the CLI: verify and ls exit non-zero with MC_ERR_NOT_A_DATABASE instead of reporting an empty cache', () => {
+    const dir = path.join(t.dir, 'cli-truncated');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, DB), good.subarray(0, 4096));
+    const asFile = path.join(t.dir, 'cli-file');
+    fs.writeFileSync(asFile, 'x\n');
+    for (const [cacheDir, command] of [[dir, 'verify'], [dir, 'ls'], [asFile, 'verify'], [asFile, 'ls']] as const) {
+      const res = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), '--cache-dir', cacheDir, command], {
+        encoding: 'utf8',
+        timeout: 30_000,
+        env: { ...process.env, HF_HUB_OFFLINE: '1' },
+      });
+      expect(res.status).not.toBe(0);
+      expect(res.stderr).toContain('MC_ERR_NOT_A_DATABASE');
+    }
+    expect(fs.statSync(path.join(dir, DB)).size).toBe(4096);
+  });
 });
