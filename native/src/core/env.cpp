@@ -218,7 +218,7 @@ Error Env::open_locked(const EnvOptions& opts) {
   if (!e.ok()) return e;
   locate_map();
   if (!read_only_) writer_ = std::make_unique<Writer>(env_);
-  hasher_ = std::make_unique<TaskThread>();
+  hasher_ = std::make_unique<TaskThread>("hasher");
   uploads_ = std::make_unique<UploadTable>();
   return {};
 }

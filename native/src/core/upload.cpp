@@ -180,7 +180,13 @@ static void hash_advance(const std::shared_ptr<Env>& env, const std::shared_ptr<
 static void schedule_hash_locked(const std::shared_ptr<Env>& env, const std::shared_ptr<UploadState>& s) {
   if (s->hashing || s->finished || !s->durable(s->hashed)) return;
   s->hashing = true;
-  env->hasher().post([env, s] { hash_advance(env, s); });
+  // A hash step that throws (bad_alloc) fails the upload: its commit reports the error.
+  env->hasher().post([env, s] { hash_advance(env, s); },
+                     [s](const Error& e) {
+                       std::lock_guard<std::mutex> lock(s->mu);
+                       if (s->failure.ok()) s->failure = e;
+                       s->hashing = false;
+                     });
 }
 
 // ---- Store: uploads ----------------------------------------------------------------------------------
@@ -533,7 +539,9 @@ void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void
           }
           cb(e, *info);
         });
-  });
+  },
+  // A step that throws (bad_alloc in a hash state or a message) fails the commit with a typed error.
+  [cb](const Error& e) { cb(e, FileInfo{}); });
 }
 
 Error Store::list_uploads(std::vector<UploadInfo>* out) const {
