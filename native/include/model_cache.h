@@ -31,9 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
-#define MC_API __declspec(dllexport)
-#elif defined(__GNUC__)
+#if defined(__GNUC__)
 #define MC_API __attribute__((visibility("default")))
 #else
 #define MC_API
