@@ -31,7 +31,7 @@ uint64_t now_ms() noexcept {
 }
 
 // The registry of open environments. libmdbx does not support opening one database twice in a process
-// (libmdbx.md; its POSIX file locks are per process, so closing one copy would drop the other's locks), and
+// (docs/LIBMDBX.md; its POSIX file locks are per process, so closing one copy would drop the other's locks), and
 // Node worker threads load the addon once each, so every opener goes through here. An entry stays until
 // its environment has finished closing (~Env erases it); an open that finds an expired entry waits for
 // that, so a close and a re-open never overlap. The registry lock is not held while closing: a close joins
@@ -182,7 +182,7 @@ Error Env::open_locked(const EnvOptions& opts) {
   if (!exists) {
     // A fixed, large upper bound so the map is reserved once and never moves; grow the file in 256 MiB
     // steps; never shrink (a shrink would truncate pages that private mirrors still map: SIGBUS).
-    // An existing database keeps its stored geometry (libmdbx.md: pass -1 when opening an existing one).
+    // An existing database keeps its stored geometry (docs/LIBMDBX.md: pass -1 when opening an existing one).
     intptr_t upper = intptr_t(opts.max_size ? opts.max_size : kDefaultMaxSize);
     rc = mdbx_env_set_geometry(env_, -1, -1, upper, intptr_t(256) << 20, 0, format::kPageSize);
     if (rc != MDBX_SUCCESS) return mdbx_error(rc, "set geometry");

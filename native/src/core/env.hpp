@@ -29,7 +29,7 @@ struct Tables {
 class Env {
  public:
   // 1 TiB of address space: reserved, never committed. The map never moves because its upper bound is
-  // fixed and MDBX_NOTLS is set (libmdbx.md), which zero-copy views rely on.
+  // fixed and MDBX_NOTLS is set (docs/LIBMDBX.md), which zero-copy views rely on.
   static constexpr uint64_t kDefaultMaxSize = uint64_t(1) << 40;
   static constexpr uint32_t kDefaultMaxReaders = 4096;
 

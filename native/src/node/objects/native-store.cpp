@@ -18,7 +18,7 @@ namespace {
 constexpr napi_type_tag kViewTag = {0x6d6f64656c2d6361ULL, 0x6368652d76696577ULL};
 
 // Node's Buffer limit (buffer.constants.MAX_LENGTH in Node 20). napi_create_external_arraybuffer fails
-// above it and, in node-addon-api 8.x, then frees the finalizer data twice: check first (libmdbx.md).
+// above it and, in node-addon-api 8.x, then frees the finalizer data twice: check first (docs/LIBMDBX.md).
 constexpr uint64_t kMaxBufferLength = uint64_t(1) << 32;
 
 struct ViewHint {
