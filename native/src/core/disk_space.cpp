@@ -30,8 +30,8 @@ uint64_t txn_used_bytes(MDBX_txn* txn) noexcept {
 
 Error disk_full_error(int fd, uint64_t needed, const char* what) noexcept {
   try {
-    return Error{MC_ERR_DISK_FULL, std::string(what) + ": needs " + std::to_string(needed) + " bytes, " +
-                                       std::to_string(free_bytes(fd)) +
+    std::string need = needed ? "needs " + std::to_string(needed) + " bytes, " : std::string("out of space, ");
+    return Error{MC_ERR_DISK_FULL, std::string(what) + ": " + need + std::to_string(free_bytes(fd)) +
                                        " bytes free (ENOSPC); free some space and retry"};
   } catch (...) {
     return Error{MC_ERR_DISK_FULL, ""};

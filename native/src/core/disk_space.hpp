@@ -25,7 +25,8 @@ uint64_t txn_used_bytes(MDBX_txn* txn) noexcept;
  */
 Error reserve_commit_space(MDBX_txn* txn, uint64_t used_at_begin) noexcept;
 
-/** MC_ERR_DISK_FULL naming how many bytes were needed and how many the file system of `fd` has free. */
+/** MC_ERR_DISK_FULL naming how many bytes were needed (0: unknown) and how many the file system of `fd`
+ *  has free. */
 Error disk_full_error(int fd, uint64_t needed, const char* what) noexcept;
 
 }  // namespace mc
