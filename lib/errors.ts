@@ -58,6 +58,8 @@ export const STORE_ERROR_CODES = {
   MC_ERR_NOMEM: -32016,
   MC_ERR_INTERNAL: -32017,
   MC_ERR_CHECKSUM: -32018,
+  MC_ERR_NOT_A_DATABASE: -32019,
+  MC_ERR_DISK_FULL: -32020,
 } as const;
 
 export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;

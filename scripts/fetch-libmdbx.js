@@ -41,7 +41,7 @@ function npmCommand() {
   // Inside an npm lifecycle script npm_execpath is npm's own CLI: run it with this node.
   const execPath = process.env.npm_execpath;
   if (execPath && /npm-cli\.js$/.test(execPath)) return { cmd: process.execPath, pre: [execPath] };
-  return { cmd: process.platform === 'win32' ? 'npm.cmd' : 'npm', pre: [] };
+  return { cmd: 'npm', pre: [] };
 }
 
 function download(tmp) {

@@ -6,7 +6,7 @@
 // Idempotent and fast when nothing changed: a stamp file in the venv records a hash of the requirements
 // and of the interpreter; a matching stamp skips pip (~50 ms). pip always runs with `--retries 0`: the
 // machines reach only their local package index, and pip would otherwise retry the unreachable public
-// index for minutes per package (docs in shared/design/environment.md).
+// index for minutes per package.
 //
 // Environment: MODEL_CACHE_PYTHON (interpreter to create the venv with, default python3),
 // MODEL_CACHE_SKIP_PYTHON=1 (do nothing). Flags: --force (recreate the venv).

@@ -52,6 +52,8 @@ export class CliContext {
   }
 
   get cacheExists(): boolean {
+    // A cache path that is a file is not "no cache yet": opening it reports MC_ERR_NOT_A_DATABASE.
+    if (fs.statSync(this.cachePath, { throwIfNoEntry: false })?.isDirectory() === false) return true;
     return fs.existsSync(path.join(this.cachePath, 'model-cache.mdbx'));
   }
 

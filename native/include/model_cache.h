@@ -14,8 +14,10 @@
  *  - Memory: strings and arrays returned by the library are freed only with mc_free(). File views are
  *    released only with mc_view_release().
  *  - Threads: every function may be called from any thread. An mc_store may be used by several threads at
- *    once, except that mc_close() must not overlap any other call on the same handle. An mc_view is
- *    immutable; release it once, from any thread.
+ *    once, mc_close() included: calls already running on the handle finish normally (the store is freed
+ *    when the last of them returns), and any call made with the handle after mc_close() fails with
+ *    MC_ERR_CLOSED (an mc_store is a handle number, never reused, not a pointer to freed memory). An
+ *    mc_view is immutable; release it once, from any thread.
  *  - Processes: many processes may open one cache at once (one of them, typically Node, writing). A
  *    reader never blocks the writer and never sees a partly written file: a file appears whole when its
  *    upload commits. After fork(), the child must not use, close or release anything its parent opened
@@ -29,9 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
-#define MC_API __declspec(dllexport)
-#elif defined(__GNUC__)
+#if defined(__GNUC__)
 #define MC_API __attribute__((visibility("default")))
 #else
 #define MC_API
@@ -80,7 +80,9 @@ extern "C" {
   X(MC_ERR_ABI, -32015, "ABI version mismatch")                                                            \
   X(MC_ERR_NOMEM, -32016, "out of memory")                                                                 \
   X(MC_ERR_INTERNAL, -32017, "internal error")                                                             \
-  X(MC_ERR_CHECKSUM, -32018, "a stored chunk failed its CRC32C check (damaged data); run verify --repair")
+  X(MC_ERR_CHECKSUM, -32018, "a stored chunk failed its CRC32C check (damaged data); run verify --repair") \
+  X(MC_ERR_NOT_A_DATABASE, -32019, "not a model-cache database (truncated, foreign or not a regular file)") \
+  X(MC_ERR_DISK_FULL, -32020, "not enough disk space")
 
 enum mc_error {
   MC_OK = 0,
@@ -126,14 +128,18 @@ typedef struct mc_store mc_store;
  *  \param [out] out   The new handle; set only on success. Release it with mc_close().
  *  \retval MC_OK
  *  \retval MC_ERR_NOT_FOUND          read-only and there is no database in `dir`.
- *  \retval MC_ERR_FORMAT             not a model-cache database, or another format version.
+ *  \retval MC_ERR_NOT_A_DATABASE     `dir` is not a directory, or its database file is not a whole
+ *                                    model-cache database (truncated, foreign, not a regular file); the
+ *                                    file is left unchanged. Only an empty (0-byte) file is initialised.
+ *  \retval MC_ERR_FORMAT             a model-cache database of another format version.
  *  \retval MC_ERR_READ_ONLY          read-write requested while this process has it open read-only.
  *  \retval MDBX_VERSION_MISMATCH     the database is in use by an incompatible libmdbx build.
  *  \retval MC_ERR_INVALID_ARGUMENT, errno values (EACCES, ...). */
 MC_API int mc_open(const char *dir, unsigned flags, mc_store **out) MC_NOTHROW;
 
-/** Closes a handle and frees it. Views opened through it stay valid until released: the environment
- *  closes after the last one. Must not overlap any other call on this handle. NULL is accepted.
+/** Closes a handle. Calls running on it from other threads finish first (the store is freed when the
+ *  last returns); later calls with it fail with MC_ERR_CLOSED. Views opened through it stay valid until
+ *  released: the environment closes after the last one. Idempotent; NULL is accepted.
  *  \retval MC_OK */
 MC_API int mc_close(mc_store *store) MC_NOTHROW;
 

@@ -31,6 +31,8 @@ STORE_ERROR_TABLE: dict[str, tuple[int, str]] = {
     "MC_ERR_NOMEM": (-32016, "out of memory"),
     "MC_ERR_INTERNAL": (-32017, "internal error"),
     "MC_ERR_CHECKSUM": (-32018, "a stored chunk failed its CRC32C check (damaged data); run verify --repair"),
+    "MC_ERR_NOT_A_DATABASE": (-32019, "not a model-cache database (truncated, foreign or not a regular file)"),
+    "MC_ERR_DISK_FULL": (-32020, "not enough disk space"),
 }
 
 STORE_ERROR_CODES: dict[str, int] = {name: value for name, (value, _) in STORE_ERROR_TABLE.items()}

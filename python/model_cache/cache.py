@@ -36,7 +36,8 @@ def _close_native(handle: int, pid: int) -> None:
 
 
 class Cache:
-    """An open cache directory. Thread-safe; use it as a context manager or call ``close()``.
+    """An open cache directory. Thread-safe, ``close()`` included: calls already running in other threads
+    finish, later ones raise ModelStoreError MC_ERR_CLOSED. Use it as a context manager or call ``close()``.
 
     ``read_only=True`` (the default) never writes and never creates: the database must exist. A read-write
     open creates an empty cache (this package has no other writes; the Node library stores files)."""

@@ -16,13 +16,13 @@ extern "C" {
 
 MC_API int mc_reader_open(mc_store* store, const char* repo, const char* path, mc_reader** out) noexcept {
   return guard([&] {
-    if (!store || !store->store) return fail(Error{MC_ERR_INVALID_ARGUMENT, "store handle is NULL"});
-    if (store->store->closed()) return fail(Error{MC_ERR_CLOSED, "store"});
+    capi::StoreRef h(store);  // holds the store for this call (handles.hpp)
+    if (!h) return h.fail();
     if (!repo || !path || !out) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
-    Error e = store->store->check_names(repo, path);
+    Error e = h->store->check_names(repo, path);
     if (!e.ok()) return fail(e);
     std::shared_ptr<Snapshot> snap;
-    if (!(e = store->snapshots->current(&snap)).ok()) return fail(e);
+    if (!(e = h->snapshots->current(&snap)).ok()) return fail(e);
     std::unique_ptr<mc_reader> r(new mc_reader());
     if (!(e = Reader::open(std::move(snap), repo, path, &r->reader)).ok()) return fail(e);
     *out = r.release();

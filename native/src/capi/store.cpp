@@ -8,16 +8,11 @@
 using namespace mc;
 using mc::capi::fail;
 using mc::capi::guard;
+using mc::capi::StoreRef;
 
 namespace {
 
 bool bad_str(const char* s) { return s == nullptr; }
-
-Error check_store(const mc_store* s) {
-  if (!s || !s->store) return Error{MC_ERR_INVALID_ARGUMENT, "store handle is NULL"};
-  if (s->store->closed()) return Error{MC_ERR_CLOSED, "store"};
-  return {};
-}
 
 // Hands a JSON document to the caller as mc_free()-able memory.
 int give_json(const capi::JsonWriter& w, char** out) {
@@ -55,32 +50,34 @@ MC_API int mc_open(const char* dir, unsigned flags, mc_store** out) noexcept {
     Store::Options opts;
     opts.env.dir = dir;
     opts.env.read_only = (flags & MC_OPEN_READ_ONLY) != 0;
-    std::unique_ptr<mc_store> s(new mc_store());
+    auto s = std::make_shared<capi::StoreState>();
     Error e = Store::open(opts, &s->store);
     if (!e.ok()) return fail(e);
     s->snapshots = std::make_unique<SnapshotCache>(s->store->env());
-    *out = s.release();
+    *out = capi::register_store(std::move(s));
     return capi::ok();
   });
 }
 
 MC_API int mc_close(mc_store* store) noexcept {
   return guard([&] {
-    if (!store) return capi::ok();
-    if (store->store) store->store->close();
-    // Views hold their own snapshots (and through them the environment): they outlive the handle.
-    delete store;
+    // Idempotent: NULL, or a handle already closed, is MC_OK.
+    std::shared_ptr<capi::StoreState> s = capi::unregister_store(store);
+    // Calls in flight on this handle keep the state until they return; the environment closes after
+    // them and after the last view (views hold their own snapshots).
+    if (s && s->store) s->store->close();
     return capi::ok();
   });
 }
 
 MC_API int mc_file_info(mc_store* store, const char* repo, const char* path, struct mc_file_info* out) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (bad_str(repo) || bad_str(path) || !out) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
     FileInfo f;
-    if (!(e = store->store->file_info(repo, path, &f)).ok()) return fail(e);
+    if (!(e = h->store->file_info(repo, path, &f)).ok()) return fail(e);
     capi::to_c_info(f, out);
     return capi::ok();
   });
@@ -88,12 +85,13 @@ MC_API int mc_file_info(mc_store* store, const char* repo, const char* path, str
 
 MC_API int mc_list_files(mc_store* store, const char* repo, char** json) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (!json) return fail(Error{MC_ERR_INVALID_ARGUMENT, "json must not be NULL"});
     std::vector<FileInfo> files;
     std::string r = repo ? repo : "";
-    if (!(e = store->store->list_files(repo ? &r : nullptr, &files)).ok()) return fail(e);
+    if (!(e = h->store->list_files(repo ? &r : nullptr, &files)).ok()) return fail(e);
     capi::JsonWriter w;
     w.begin_array();
     for (const FileInfo& f : files) file_json(w, f);
@@ -104,13 +102,14 @@ MC_API int mc_list_files(mc_store* store, const char* repo, char** json) noexcep
 
 MC_API int mc_list_repos(mc_store* store, char** json) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (!json) return fail(Error{MC_ERR_INVALID_ARGUMENT, "json must not be NULL"});
     std::vector<FileInfo> files;
     std::vector<Doc> manifests;
-    if (!(e = store->store->list_files(nullptr, &files)).ok()) return fail(e);
-    if (!(e = store->store->list_docs("manifest", "", &manifests)).ok()) return fail(e);
+    if (!(e = h->store->list_files(nullptr, &files)).ok()) return fail(e);
+    if (!(e = h->store->list_docs("manifest", "", &manifests)).ok()) return fail(e);
     std::set<std::string> repos;
     for (const FileInfo& f : files) repos.insert(f.repo);
     for (const Doc& d : manifests) repos.insert(d.name);
@@ -124,11 +123,12 @@ MC_API int mc_list_repos(mc_store* store, char** json) noexcept {
 
 MC_API int mc_get_doc(mc_store* store, const char* kind, const char* name, char** value, size_t* len) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (bad_str(kind) || bad_str(name) || !value) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
     std::string v;
-    if (!(e = store->store->get_doc(kind, name, &v)).ok()) return fail(e);
+    if (!(e = h->store->get_doc(kind, name, &v)).ok()) return fail(e);
     char* p = capi::to_c_string(v);
     if (!p) return fail(Error{MC_ERR_NOMEM, ""});
     *value = p;
@@ -139,11 +139,12 @@ MC_API int mc_get_doc(mc_store* store, const char* kind, const char* name, char*
 
 MC_API int mc_list_docs(mc_store* store, const char* kind, const char* prefix, char** json) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (bad_str(kind) || !json) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
     std::vector<Doc> docs;
-    if (!(e = store->store->list_docs(kind, prefix ? prefix : "", &docs)).ok()) return fail(e);
+    if (!(e = h->store->list_docs(kind, prefix ? prefix : "", &docs)).ok()) return fail(e);
     capi::JsonWriter w;
     w.begin_array();
     for (const Doc& d : docs) {
@@ -159,11 +160,12 @@ MC_API int mc_list_docs(mc_store* store, const char* kind, const char* prefix, c
 
 MC_API int mc_stats(mc_store* store, struct mc_stats* out) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (!out) return fail(Error{MC_ERR_INVALID_ARGUMENT, "out must not be NULL"});
     Stats s;
-    if (!(e = store->store->stats(&s)).ok()) return fail(e);
+    if (!(e = h->store->stats(&s)).ok()) return fail(e);
     struct mc_stats r = {};
     r.files = s.files;
     r.blobs = s.blobs;
@@ -180,8 +182,8 @@ MC_API int mc_stats(mc_store* store, struct mc_stats* out) noexcept {
     r.chunk_size = s.chunk_size;
     r.max_readers = s.max_readers;
     r.readers_used = s.readers_used;
-    r.read_only = store->store->read_only() ? 1 : 0;
-    r.zero_copy = store->store->env()->mirror_supported() ? 1 : 0;
+    r.read_only = h->store->read_only() ? 1 : 0;
+    r.zero_copy = h->store->env()->mirror_supported() ? 1 : 0;
     *out = r;
     return capi::ok();
   });
@@ -189,11 +191,12 @@ MC_API int mc_stats(mc_store* store, struct mc_stats* out) noexcept {
 
 MC_API int mc_verify(mc_store* store, char** json) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (!json) return fail(Error{MC_ERR_INVALID_ARGUMENT, "json must not be NULL"});
     VerifyReport rep;
-    if (!(e = store->store->verify(&rep, nullptr)).ok()) return fail(e);
+    if (!(e = h->store->verify(&rep, nullptr)).ok()) return fail(e);
     capi::JsonWriter w;
     w.begin_object();
     w.key("files").number(rep.files);
@@ -219,8 +222,9 @@ MC_API int mc_verify(mc_store* store, char** json) noexcept {
 MC_API int mc_materialize(mc_store* store, const char* repo, const char* path, const char* dest, unsigned flags,
                           int* method, struct mc_file_info* info) noexcept {
   return guard([&] {
-    Error e = check_store(store);
-    if (!e.ok()) return fail(e);
+    StoreRef h(store);
+    if (!h) return h.fail();
+    Error e;
     if (bad_str(repo) || bad_str(path) || bad_str(dest)) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
     constexpr unsigned known =
         MC_MATERIALIZE_VERIFY | MC_MATERIALIZE_NO_REFLINK | MC_MATERIALIZE_PLAIN_COPY | MC_MATERIALIZE_NO_VERIFY;
@@ -230,7 +234,7 @@ MC_API int mc_materialize(mc_store* store, const char* repo, const char* path, c
     if (flags & MC_MATERIALIZE_NO_REFLINK) opts.first = CopyMethod::kCopyFileRange;
     if (flags & MC_MATERIALIZE_PLAIN_COPY) opts.first = CopyMethod::kCopy;
     MaterializeResult r;
-    if (!(e = materialize_file(*store->store, repo, path, dest, opts, &r)).ok()) return fail(e);
+    if (!(e = materialize_file(*h->store, repo, path, dest, opts, &r)).ok()) return fail(e);
     if (method) *method = int(r.method);
     if (info) capi::to_c_info(r.info, info);
     return capi::ok();

@@ -11,14 +11,14 @@ namespace {
 int view_open(mc_store* store, const char* repo, const char* path, uint64_t offset, uint64_t length,
                      unsigned flags, mc_view** view, const uint8_t** data, size_t* size) {
   return guard([&] {
-    if (!store || !store->store) return fail(Error{MC_ERR_INVALID_ARGUMENT, "store handle is NULL"});
-    if (store->store->closed()) return fail(Error{MC_ERR_CLOSED, "store"});
+    capi::StoreRef h(store);  // holds the store for this call (handles.hpp)
+    if (!h) return h.fail();
     if (!repo || !path || !view || !data || !size) return fail(Error{MC_ERR_INVALID_ARGUMENT, "NULL argument"});
     if (flags & ~unsigned(MC_VIEW_VERIFY)) return fail(Error{MC_ERR_INVALID_ARGUMENT, "unknown flags"});
-    Error e = store->store->check_names(repo, path);
+    Error e = h->store->check_names(repo, path);
     if (!e.ok()) return fail(e);
     std::shared_ptr<Snapshot> snap;
-    if (!(e = store->snapshots->current(&snap)).ok()) return fail(e);
+    if (!(e = h->snapshots->current(&snap)).ok()) return fail(e);
     std::unique_ptr<mc_view> v(new mc_view());
     if (!(e = snap->lookup(repo, path, &v->info)).ok()) return fail(e);
     const FileInfo& f = v->info;

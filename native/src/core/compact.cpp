@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "core/db_file.hpp"
 #include "core/env.hpp"
 #include "core/format.hpp"
 #include "mdbx.h"
@@ -42,7 +43,7 @@ Error check_format(MDBX_env* env, const std::string& db_path) {
   rc = mdbx_dbi_open(txn, format::kTableMeta, MDBX_DB_DEFAULTS, &meta);
   Error e;
   if (rc == MDBX_NOTFOUND) {
-    e = Error{MC_ERR_FORMAT, db_path + " is not a model-cache database"};
+    e = not_a_database(db_path, "it lacks the model-cache table " + std::string(format::kTableMeta));
   } else if (rc != MDBX_SUCCESS) {
     e = Error{rc, "open table mc.meta"};
   } else {
@@ -67,6 +68,10 @@ Error compact_database(const std::string& dir, CompactResult* out) {
 
   struct stat before;
   if (!(e = checked_stat(db_path, &before)).ok()) return e;
+  // Never hand libmdbx a file that is not a whole database: it would initialise it (db_file.hpp).
+  DbFileState state = DbFileState::kMissing;
+  if (!(e = check_db_file(ex.key, db_path, &state)).ok()) return e;
+  if (state != DbFileState::kPresent) return Error{MC_ERR_NOT_FOUND, "no model-cache database in " + ex.key};
 
   int rc = mdbx_env_create(&ex.env);
   if (rc != MDBX_SUCCESS) return Error{rc, "mdbx_env_create"};
@@ -80,6 +85,8 @@ Error compact_database(const std::string& dir, CompactResult* out) {
     ex.env = nullptr;
     if (rc == MDBX_BUSY || rc == EAGAIN || rc == EWOULDBLOCK)
       return Error{MC_ERR_BUSY, "another process has " + db_path + " open: stop it (downloads, servers, Python) and retry"};
+    if (is_not_a_database_rc(rc))
+      return not_a_database(db_path, std::string("libmdbx cannot open it: ") + mdbx_strerror(rc));
     return Error{rc, "open " + db_path + " exclusively"};
   }
   if (!(e = check_format(ex.env, db_path)).ok()) return e;

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/db_file.hpp"
 #include "core/format.hpp"
 #include "core/task_thread.hpp"
 #include "core/upload.hpp"
@@ -30,7 +31,7 @@ uint64_t now_ms() noexcept {
 }
 
 // The registry of open environments. libmdbx does not support opening one database twice in a process
-// (libmdbx.md; its POSIX file locks are per process, so closing one copy would drop the other's locks), and
+// (docs/LIBMDBX.md; its POSIX file locks are per process, so closing one copy would drop the other's locks), and
 // Node worker threads load the addon once each, so every opener goes through here. An entry stays until
 // its environment has finished closing (~Env erases it); an open that finds an expired entry waits for
 // that, so a close and a re-open never overlap. The registry lock is not held while closing: a close joins
@@ -160,11 +161,15 @@ void Env::close_handles() noexcept {
 Error Env::open_locked(const EnvOptions& opts) {
   read_only_ = opts.read_only;
   db_path_ = dir_key_ + "/" + format::kDbFileName;
-  struct stat st;
   // An empty file is one another process has just created and not yet initialised: whichever process
   // initialises it must use our geometry, or libmdbx's defaults (a 1 MiB upper bound) win the race and
-  // every later write fails with MDBX_MAP_FULL (seen in 2 of 120 concurrent first opens).
-  bool exists = ::stat(db_path_.c_str(), &st) == 0 && st.st_size > 0;
+  // every later write fails with MDBX_MAP_FULL (seen in 2 of 120 concurrent first opens). Any other file
+  // must already be a database: libmdbx would initialise one it cannot read whole (db_file.hpp).
+  DbFileState state = DbFileState::kMissing;
+  Error checked = check_db_file(dir_key_, db_path_, &state);
+  if (!checked.ok()) return checked;
+  bool exists = state == DbFileState::kPresent;
+  existed_ = exists;
   if (!exists && read_only_) return Error{MC_ERR_NOT_FOUND, "no model-cache database in " + dir_key_};
 
   int rc = mdbx_env_create(&env_);
@@ -177,7 +182,7 @@ Error Env::open_locked(const EnvOptions& opts) {
   if (!exists) {
     // A fixed, large upper bound so the map is reserved once and never moves; grow the file in 256 MiB
     // steps; never shrink (a shrink would truncate pages that private mirrors still map: SIGBUS).
-    // An existing database keeps its stored geometry (libmdbx.md: pass -1 when opening an existing one).
+    // An existing database keeps its stored geometry (docs/LIBMDBX.md: pass -1 when opening an existing one).
     intptr_t upper = intptr_t(opts.max_size ? opts.max_size : kDefaultMaxSize);
     rc = mdbx_env_set_geometry(env_, -1, -1, upper, intptr_t(256) << 20, 0, format::kPageSize);
     if (rc != MDBX_SUCCESS) return mdbx_error(rc, "set geometry");
@@ -192,6 +197,8 @@ Error Env::open_locked(const EnvOptions& opts) {
   if (read_only_) flags = MDBX_NOSUBDIR | MDBX_NOTLS | MDBX_RDONLY | MDBX_NORDAHEAD | MDBX_ACCEDE;
   rc = mdbx_env_open(env_, db_path_.c_str(), flags, 0644);
   if (rc != MDBX_SUCCESS) {
+    if (exists && is_not_a_database_rc(rc))
+      return not_a_database(db_path_, std::string("libmdbx cannot open it: ") + mdbx_strerror(rc));
     std::string what = "open " + db_path_;
     if (rc == MDBX_VERSION_MISMATCH || rc == MDBX_INCOMPATIBLE)
       what += " (opened by an incompatible libmdbx build or with other durability flags)";
@@ -211,7 +218,7 @@ Error Env::open_locked(const EnvOptions& opts) {
   if (!e.ok()) return e;
   locate_map();
   if (!read_only_) writer_ = std::make_unique<Writer>(env_);
-  hasher_ = std::make_unique<TaskThread>();
+  hasher_ = std::make_unique<TaskThread>("hasher");
   uploads_ = std::make_unique<UploadTable>();
   return {};
 }
@@ -245,6 +252,25 @@ Error Env::init_tables(const EnvOptions& opts) {
     mdbx_txn_abort(txn);
     return e;
   };
+  if (existed_) {
+    // A database that existed before this open is written to only if it is model-cache's, or blank (its
+    // first opener stopped before creating the tables): never add tables to another application's.
+    MDBX_dbi probe = 0, main = 0;
+    rc = mdbx_dbi_open(txn, format::kTableMeta, MDBX_DB_DEFAULTS, &probe);
+    if (rc == MDBX_NOTFOUND) {
+      MDBX_stat ms;
+      rc = mdbx_dbi_open(txn, nullptr, MDBX_DB_DEFAULTS, &main);
+      if (rc == MDBX_SUCCESS) rc = mdbx_dbi_stat(txn, main, &ms, sizeof ms);
+      if (rc != MDBX_SUCCESS) return fail(mdbx_error(rc, "read main table"));
+      if (ms.ms_entries != 0)
+        return fail(not_a_database(db_path_, "a libmdbx database of another application (no model-cache tables)"));
+      if (read_only_) return fail(Error{MC_ERR_NOT_FOUND, "no model-cache database in " + dir_key_ + " yet"});
+    } else if (rc == MDBX_INCOMPATIBLE) {
+      return fail(not_a_database(db_path_, "a libmdbx database of another application"));
+    } else if (rc != MDBX_SUCCESS) {
+      return fail(mdbx_error(rc, "open table " + std::string(format::kTableMeta)));
+    }
+  }
   MDBX_db_flags_t create = read_only_ ? MDBX_DB_DEFAULTS : MDBX_CREATE;
   struct {
     const char* name;
@@ -254,7 +280,7 @@ Error Env::init_tables(const EnvOptions& opts) {
                 {format::kTableUploads, &tables_.uploads}, {format::kTableDocs, &tables_.docs}};
   for (auto& t : tables) {
     rc = mdbx_dbi_open(txn, t.name, create, t.dbi);
-    if (rc == MDBX_NOTFOUND) return fail(Error{MC_ERR_FORMAT, db_path_ + " is not a model-cache database"});
+    if (rc == MDBX_NOTFOUND) return fail(not_a_database(db_path_, "it lacks the model-cache table " + std::string(t.name)));
     if (rc != MDBX_SUCCESS) return fail(mdbx_error(rc, std::string("open table ") + t.name));
   }
   uint32_t version = 0;

@@ -29,7 +29,7 @@ struct Tables {
 class Env {
  public:
   // 1 TiB of address space: reserved, never committed. The map never moves because its upper bound is
-  // fixed and MDBX_NOTLS is set (libmdbx.md), which zero-copy views rely on.
+  // fixed and MDBX_NOTLS is set (docs/LIBMDBX.md), which zero-copy views rely on.
   static constexpr uint64_t kDefaultMaxSize = uint64_t(1) << 40;
   static constexpr uint32_t kDefaultMaxReaders = 4096;
 
@@ -103,6 +103,7 @@ class Env {
   size_t max_key_size_ = 0;
   uint64_t max_value_size_ = 0;
   uint64_t map_size_ = 0;
+  bool existed_ = false;    // the database file held a database before this open
   bool registered_ = true;  // false for an environment that failed to open (never entered the registry)
   int mirror_fd_ = -1;
   uintptr_t map_base_ = 0;  // address of file offset 0

@@ -66,8 +66,8 @@ Error read_file(MDBX_txn* txn, const Tables& t, const std::string& repo, const s
 }
 
 Error delete_chunks(MDBX_txn* txn, const Tables& t, uint64_t seq) {
-  MDBX_cursor* cur = nullptr;
-  int rc = mdbx_cursor_open(txn, t.chunks, &cur);
+  detail::Cursor cur;
+  int rc = cur.open(txn, t.chunks);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
   format::ChunkKey first(seq, 0);
   for (;;) {
@@ -79,7 +79,6 @@ Error delete_chunks(MDBX_txn* txn, const Tables& t, uint64_t seq) {
     rc = mdbx_cursor_del(cur, MDBX_UPSERT);
     if (rc != MDBX_SUCCESS) break;
   }
-  mdbx_cursor_close(cur);
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "delete chunks"};
   return {};
 }
@@ -202,8 +201,8 @@ Error Store::list_files(const std::string* repo, std::vector<FileInfo>* out) con
   ReadTxn r;
   if (!(e = env_->begin_read(&r.txn)).ok()) return e;
   const Tables& t = env_->tables();
-  MDBX_cursor* cur = nullptr;
-  int rc = mdbx_cursor_open(r.txn, t.files, &cur);
+  detail::Cursor cur;
+  int rc = cur.open(r.txn, t.files);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
   std::string prefix = repo ? *repo + std::string(1, '\0') : std::string();
   MDBX_val k{const_cast<char*>(prefix.data()), prefix.size()}, d;
@@ -215,7 +214,6 @@ Error Store::list_files(const std::string* repo, std::vector<FileInfo>* out) con
     FileRecord f;
     BlobRecord b;
     if (sep == std::string::npos || !f.decode(d.iov_base, d.iov_len)) {
-      mdbx_cursor_close(cur);
       return Error{MC_ERR_CORRUPT, "file record"};
     }
     FileInfo info;
@@ -234,7 +232,6 @@ Error Store::list_files(const std::string* repo, std::vector<FileInfo>* out) con
     out->push_back(std::move(info));
     rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT);
   }
-  mdbx_cursor_close(cur);
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "list files"};
   return {};
 }
@@ -256,10 +253,10 @@ Error Store::stats(Stats* out) const {
     if (rc != MDBX_SUCCESS) return Error{rc, "table stat"};
     *c.count = st.ms_entries;
   }
-  MDBX_cursor* cur = nullptr;
+  detail::Cursor cur;
   MDBX_val k, d;
   for (MDBX_dbi dbi : {t.files, t.blobs}) {
-    int rc = mdbx_cursor_open(r.txn, dbi, &cur);
+    int rc = cur.open(r.txn, dbi);
     if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
     for (rc = mdbx_cursor_get(cur, &k, &d, MDBX_FIRST); rc == MDBX_SUCCESS; rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT)) {
       if (dbi == t.files) {
@@ -270,7 +267,6 @@ Error Store::stats(Stats* out) const {
         if (b.decode(d.iov_base, d.iov_len)) out->stored_bytes += b.size;
       }
     }
-    mdbx_cursor_close(cur);
   }
   MDBX_envinfo info;
   int rc = mdbx_env_info_ex(env_->raw(), r.txn, &info, sizeof info);
@@ -305,8 +301,8 @@ Error Store::list_docs(const std::string& kind, const std::string& prefix, std::
   if (!e.ok()) return e;
   ReadTxn r;
   if (!(e = env_->begin_read(&r.txn)).ok()) return e;
-  MDBX_cursor* cur = nullptr;
-  int rc = mdbx_cursor_open(r.txn, env_->tables().docs, &cur);
+  detail::Cursor cur;
+  int rc = cur.open(r.txn, env_->tables().docs);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
   std::string start = format::pair_key(kind, prefix);
   size_t kind_len = kind.size() + 1;
@@ -316,7 +312,6 @@ Error Store::list_docs(const std::string& kind, const std::string& prefix, std::
     if (key.compare(0, start.size(), start) != 0) break;
     out->push_back(Doc{key.substr(kind_len), std::string(static_cast<const char*>(d.iov_base), d.iov_len)});
   }
-  mdbx_cursor_close(cur);
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "list documents"};
   return {};
 }

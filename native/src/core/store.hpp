@@ -163,6 +163,25 @@ struct ReadTxn {
   }
 };
 
+/** A cursor that closes itself. Declare it after the transaction it reads (so it closes first). */
+struct Cursor {
+  MDBX_cursor* cur = nullptr;
+  Cursor() = default;
+  Cursor(const Cursor&) = delete;
+  Cursor& operator=(const Cursor&) = delete;
+  ~Cursor() { close(); }
+  /** Opens a cursor on `dbi` (closing the one held before); returns libmdbx's code. */
+  int open(MDBX_txn* txn, MDBX_dbi dbi) noexcept {
+    close();
+    return mdbx_cursor_open(txn, dbi, &cur);
+  }
+  void close() noexcept {
+    if (cur) mdbx_cursor_close(cur);
+    cur = nullptr;
+  }
+  operator MDBX_cursor*() const noexcept { return cur; }
+};
+
 Error read_file(MDBX_txn* txn, const Tables& t, const std::string& repo, const std::string& path, FileInfo* out);
 Error read_blob(MDBX_txn* txn, const Tables& t, const uint8_t sha256[32], format::BlobRecord* out);
 /** Deletes the chunks of blob `seq` (a key range). */

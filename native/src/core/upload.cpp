@@ -61,8 +61,8 @@ Error write_upload(MDBX_txn* txn, const Tables& t, uint64_t seq, const UploadRec
 
 // Durable chunks of blob `seq`: (index, payload length) in index order.
 Error scan_chunks(const Env& env, MDBX_txn* txn, const Tables& t, uint64_t seq, std::vector<std::pair<uint32_t, uint32_t>>* out) {
-  MDBX_cursor* cur = nullptr;
-  int rc = mdbx_cursor_open(txn, t.chunks, &cur);
+  detail::Cursor cur;
+  int rc = cur.open(txn, t.chunks);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
   format::ChunkKey first(seq, 0);
   MDBX_val k{first.bytes, sizeof first.bytes}, d;
@@ -76,7 +76,6 @@ Error scan_chunks(const Env& env, MDBX_txn* txn, const Tables& t, uint64_t seq, 
       env.forget_header(static_cast<const uint8_t*>(d.iov_base) + format::kPayloadOffset);
     }
   }
-  mdbx_cursor_close(cur);
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "scan chunks"};
   return {};
 }
@@ -151,7 +150,13 @@ static void hash_advance(const std::shared_ptr<Env>& env, const std::shared_ptr<
 static void schedule_hash_locked(const std::shared_ptr<Env>& env, const std::shared_ptr<UploadState>& s) {
   if (s->hashing || s->finished || !s->durable(s->hashed)) return;
   s->hashing = true;
-  env->hasher().post([env, s] { hash_advance(env, s); });
+  // A hash step that throws (bad_alloc) fails the upload: its commit reports the error.
+  env->hasher().post([env, s] { hash_advance(env, s); },
+                     [s](const Error& e) {
+                       std::lock_guard<std::mutex> lock(s->mu);
+                       if (s->failure.ok()) s->failure = e;
+                       s->hashing = false;
+                     });
 }
 
 // ---- Store: uploads ----------------------------------------------------------------------------------
@@ -186,8 +191,8 @@ void Store::begin_upload(const UploadParams& p, std::function<void(const Error&,
         uint64_t now = now_ms();
         if (!p.resume_key.empty()) {
           // Resume: the upload with this key, if its size and hash agree with what is asked now.
-          MDBX_cursor* cur = nullptr;
-          int rc = mdbx_cursor_open(txn, t.uploads, &cur);
+          detail::Cursor cur;
+          int rc = cur.open(txn, t.uploads);
           if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
           MDBX_val k, d;
           uint64_t found = 0;
@@ -200,7 +205,6 @@ void Store::begin_upload(const UploadParams& p, std::function<void(const Error&,
               break;
             }
           }
-          mdbx_cursor_close(cur);
           if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "find upload"};
           if (found) {
             bool size_ok = !p.size || ((rec.flags & UploadRecord::kSizeKnown) && rec.size == *p.size);
@@ -504,7 +508,9 @@ void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void
           }
           cb(e, *info);
         });
-  });
+  },
+  // A step that throws (bad_alloc in a hash state or a message) fails the commit with a typed error.
+  [cb](const Error& e) { cb(e, FileInfo{}); });
 }
 
 Error Store::list_uploads(std::vector<UploadInfo>* out) const {
@@ -513,8 +519,8 @@ Error Store::list_uploads(std::vector<UploadInfo>* out) const {
   ReadTxn r;
   if (!(e = env_->begin_read(&r.txn)).ok()) return e;
   const Tables& t = env_->tables();
-  MDBX_cursor* cur = nullptr;
-  int rc = mdbx_cursor_open(r.txn, t.uploads, &cur);
+  detail::Cursor cur;
+  int rc = cur.open(r.txn, t.uploads);
   if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
   MDBX_val k, d;
   for (rc = mdbx_cursor_get(cur, &k, &d, MDBX_FIRST); rc == MDBX_SUCCESS; rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT)) {
@@ -533,7 +539,6 @@ Error Store::list_uploads(std::vector<UploadInfo>* out) const {
     for (auto& c : chunks) info.present.push_back(c.first);
     out->push_back(std::move(info));
   }
-  mdbx_cursor_close(cur);
   if (!e.ok()) return e;
   if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "list uploads"};
   return {};

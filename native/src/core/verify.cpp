@@ -27,9 +27,9 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
   {
     ReadTxn r;
     if (!(e = env_->begin_read(&r.txn)).ok()) return e;
-    MDBX_cursor* cur = nullptr;
+    detail::Cursor cur;
     MDBX_val k, d;
-    int rc = mdbx_cursor_open(r.txn, t.blobs, &cur);
+    int rc = cur.open(r.txn, t.blobs);
     if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
     for (rc = mdbx_cursor_get(cur, &k, &d, MDBX_FIRST); rc == MDBX_SUCCESS; rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT)) {
       BlobEntry b{};
@@ -37,8 +37,7 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
       if (k.iov_len == 32) std::memcpy(b.sha256.data(), k.iov_base, 32);
       blobs.push_back(b);
     }
-    mdbx_cursor_close(cur);
-    rc = mdbx_cursor_open(r.txn, t.files, &cur);
+    rc = cur.open(r.txn, t.files);
     if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
     for (rc = mdbx_cursor_get(cur, &k, &d, MDBX_FIRST); rc == MDBX_SUCCESS; rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT)) {
       std::string key(static_cast<const char*>(k.iov_base), k.iov_len);
@@ -56,7 +55,6 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
       names.emplace(h, std::make_pair(repo, path));
       refs[h]++;
     }
-    mdbx_cursor_close(cur);
   }
 
   std::set<std::array<uint8_t, 32>> known;

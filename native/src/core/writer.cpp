@@ -1,8 +1,10 @@
 #include "core/writer.hpp"
 
+#include <cerrno>
 #include <chrono>
 #include <future>
 
+#include "core/disk_space.hpp"
 #include "core/mdbx_alloc.hpp"
 
 namespace mc {
@@ -36,12 +38,31 @@ Error Writer::run_sync(Job job) {
   return fut.get();
 }
 
-static Error commit_or_abort(MDBX_txn* txn, const Error& job_error) {
+// A job or a commit that ran out of disk space says so, with the numbers (disk_space.hpp).
+static Error disk_full_if_enospc(MDBX_txn* txn, Error e) {
+  if (e.rc != ENOSPC) return e;
+  mdbx_filehandle_t fd = -1;
+  mdbx_env_get_fd(mdbx_txn_env(txn), &fd);
+  return disk_full_error(fd, 0, e.detail.empty() ? "write" : e.detail.c_str());
+}
+
+// Commits, after making sure the disk has room for the pages the commit writes: a commit that fails to
+// write them leaves libmdbx's environment unusable (MDBX_PANIC), an aborted transaction does not.
+static Error commit_or_abort(MDBX_txn* txn, const Error& job_error, uint64_t used_at_begin) {
   if (!job_error.ok()) {
+    Error e = disk_full_if_enospc(txn, job_error);
     mdbx_txn_abort(txn);
-    return job_error;
+    return e;
   }
+  Error space = reserve_commit_space(txn, used_at_begin);
+  if (!space.ok()) {
+    mdbx_txn_abort(txn);
+    return space;
+  }
+  mdbx_filehandle_t fd = -1;
+  mdbx_env_get_fd(mdbx_txn_env(txn), &fd);
   int rc = mdbx_txn_commit(txn);
+  if (rc == ENOSPC) return disk_full_error(fd, 0, "commit");
   if (rc != MDBX_SUCCESS) return Error{rc, "commit"};
   return {};
 }
@@ -50,6 +71,7 @@ Error Writer::run_one(Item& item) {
   MDBX_txn* txn = nullptr;
   int rc = mdbx_txn_begin(env_, nullptr, MDBX_TXN_READWRITE, &txn);
   if (rc != MDBX_SUCCESS) return Error{rc, "begin write transaction"};
+  uint64_t used = txn_used_bytes(txn);
   Error e;
   try {
     e = item.job(txn);
@@ -58,23 +80,26 @@ Error Writer::run_one(Item& item) {
   } catch (...) {
     e = Error{MC_ERR_INTERNAL, "write job threw"};
   }
-  return commit_or_abort(txn, e);
+  return commit_or_abort(txn, e, used);
 }
 
 Error Writer::run_group(std::deque<Item>& group) {
   MDBX_txn* txn = nullptr;
   int rc = mdbx_txn_begin(env_, nullptr, MDBX_TXN_READWRITE, &txn);
   if (rc != MDBX_SUCCESS) return Error{rc, "begin write transaction"};
+  uint64_t used = txn_used_bytes(txn);
   Error e;
   for (auto& item : group) {
     try {
       e = item.job(txn);
+    } catch (const std::bad_alloc&) {
+      e = Error{MC_ERR_NOMEM, "write job"};
     } catch (...) {
       e = Error{MC_ERR_INTERNAL, "write job threw"};
     }
     if (!e.ok()) break;
   }
-  return commit_or_abort(txn, e);
+  return commit_or_abort(txn, e, used);
 }
 
 void Writer::run() {

@@ -1,7 +1,7 @@
 // The writer thread: every write transaction of an environment begins, runs and commits here.
 //
 // libmdbx requires a write transaction to be begun, used and committed on one thread (MDBX_TXN_CHECKOWNER;
-// committing elsewhere aborts the process, libmdbx.md). One dedicated thread per environment also keeps
+// committing elsewhere aborts the process, docs/LIBMDBX.md). One dedicated thread per environment also keeps
 // writes from occupying libuv's small thread pool while they wait for the database's write lock.
 //
 // Jobs queued together are group-committed in one transaction (one fsync). If any job of a group fails,

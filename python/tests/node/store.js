@@ -9,7 +9,10 @@ const { ChunkStorage } = require(path.resolve(__dirname, '..', '..', '..', 'dist
 
 async function main() {
   const spec = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-  const storage = await ChunkStorage.open({ path: spec.dir, chunkSize: spec.chunkSize });
+  // MODEL_CACHE_TEST_MAX_SIZE: a smaller map for the memory checks (scripts/test-asan.js): under
+  // AddressSanitizer libmdbx refuses maps above 64 times the available RAM (docs/LIBMDBX.md).
+  const maxSize = process.env.MODEL_CACHE_TEST_MAX_SIZE ? Number(process.env.MODEL_CACHE_TEST_MAX_SIZE) : undefined;
+  const storage = await ChunkStorage.open({ path: spec.dir, chunkSize: spec.chunkSize, maxSize });
   try {
     for (const f of spec.files ?? []) await storage.storeFile(f.repo, f.path, fs.readFileSync(f.src));
     const native = ChunkStorage.native(storage);
