@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 function garble(random: () => number, text: string): string {
-  const chars = [...text];
+  const chars = Array.from(text);
   const edits = 1 + Math.floor(random() * 4);
   for (let i = 0; i < edits; i += 1) {
     const at = Math.floor(random() * (chars.length + 1));
@@ -45,7 +45,7 @@ function garble(random: () => number, text: string): string {
     if (pick < 0.3) chars.splice(at, 1);
     else if (pick < 0.6) chars.splice(at, 0, String.fromCharCode(32 + Math.floor(random() * 95)));
     else if (pick < 0.8) chars.length = Math.min(chars.length, at);
-    else chars.splice(at, 0, ...['{', '[', '"', ':', ',', '}', ']', '\\u0000', 'null', '1e999', '-0', '"../x"'][Math.floor(random() * 12)]!);
+    else chars.splice(at, 0, ...Array.from(['{', '[', '"', ':', ',', '}', ']', '\\u0000', 'null', '1e999', '-0', '"../x"'][Math.floor(random() * 12)]!));
   }
   return chars.join('');
 }
