@@ -107,6 +107,16 @@ export const HUB_ERROR_CODES = [
   'HUB_ABORTED',
   // A Range the server cannot satisfy (416): the resume offset is past the end of the file.
   'HUB_RANGE_NOT_SATISFIABLE',
+  // More than the allowed redirects, or a redirect back to a URL already visited.
+  'HUB_REDIRECT_LOOP',
+  // A redirect from https to http, or to a scheme other than http(s).
+  'HUB_INSECURE_REDIRECT',
+  // A JSON body (or a listing) larger than the client accepts.
+  'HUB_RESPONSE_TOO_LARGE',
+  // The token file exists but cannot be read (or holds what cannot be a token); raised only by a request that would send it.
+  'HUB_TOKEN_UNREADABLE',
+  // The endpoint's host name does not resolve (ENOTFOUND, EAI_AGAIN): not retried.
+  'HUB_DNS_FAILURE',
 ] as const;
 
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];

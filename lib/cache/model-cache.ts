@@ -6,7 +6,7 @@ import type { NativeStore } from '../../binding';
 import { HubError, ModelCacheError } from '../errors';
 import { fileMetadata } from '../hub/file-metadata';
 import { parseRepoId } from '../hub/parse-repo-id';
-import { resolveHubConfig, type HubClientOptions } from '../hub/resolve-hub-config';
+import { resolveHubConfig, type HubClientOptions, type HubConfig } from '../hub/resolve-hub-config';
 import { validateRepoPath } from '../hub/validate-repo-path';
 import { scanRepo } from '../manifest/scan-repo';
 import type { GgufSummary, Manifest, ManifestVariant } from '../manifest/schema';
@@ -146,12 +146,13 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   readonly path: string;
   private readonly native: NativeStore;
   private readonly manifests: ManifestDb;
-  private readonly hub: HubClientOptions;
+  /** Resolved once in open(): no chunk request looks at the environment or the token file again. */
+  private readonly hub: HubConfig;
   private readonly ctx: DownloadContext;
   private readonly closing = new AbortController();
   private closed = false;
 
-  private constructor(storage: ChunkStorage, cachePath: string, hub: HubClientOptions, opts: ModelCacheOptions) {
+  private constructor(storage: ChunkStorage, cachePath: string, hub: HubConfig, opts: ModelCacheOptions) {
     super();
     this.storage = storage;
     this.path = cachePath;
@@ -162,7 +163,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const concurrency = opts.concurrency ?? 8;
     this.ctx = {
       native: this.native,
-      hub,
+      hub: { hubConfig: hub },
       limiter: new Limiter(concurrency),
       buffers: new BufferPool(concurrency),
       stallTimeoutMs: opts.stallTimeoutMs ?? 20_000,
@@ -175,9 +176,10 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   static async open(options: ModelCacheOptions = {}): Promise<ModelCache> {
     const { path: p, concurrency, chunkSize, stallTimeoutMs, maxRetries, ...hub } = options;
     const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : (hub.env));
-    resolveHubConfig(hub); // fail early on a bad endpoint, token file or timeout
+    // Fails early on a bad endpoint or timeout; the token file is read by the first request needing it.
+    const config = resolveHubConfig(hub);
     const storage = await ChunkStorage.open({ path: cachePath, chunkSize });
-    return new ModelCache(storage, cachePath, hub, { ...options, concurrency, stallTimeoutMs, maxRetries });
+    return new ModelCache(storage, cachePath, config, { ...options, concurrency, stallTimeoutMs, maxRetries });
   }
 
   private check(): void {
@@ -185,11 +187,11 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   }
 
   private get offline(): boolean {
-    return resolveHubConfig(this.hub).offline;
+    return this.hub.offline;
   }
 
   private hubWith(signal: AbortSignal | undefined): HubClientOptions {
-    return { ...this.hub, signal: signal ? unbounded(AbortSignal.any([signal, this.closing.signal])) : this.closing.signal };
+    return { hubConfig: this.hub, signal: signal ? unbounded(AbortSignal.any([signal, this.closing.signal])) : this.closing.signal };
   }
 
   /** Lists the repo at `revision`, detects its variants and stores the manifest (offline: the stored one). */

@@ -43,6 +43,12 @@ const HINTS: Record<string, string> = {
   HUB_INVALID_FILENAME: 'file paths are relative to the repo root, without ".."',
   HUB_INVALID_REVISION: 'a revision is a branch, tag, refs/pr/N or a commit sha',
   HUB_ABORTED: 'run the same command again to resume',
+  HUB_REDIRECT_LOOP: 'the server redirects in a loop: check --endpoint / HF_ENDPOINT, or retry later',
+  HUB_INSECURE_REDIRECT: 'the server redirects to an insecure or unsupported URL: check --endpoint / HF_ENDPOINT',
+  HUB_RESPONSE_TOO_LARGE: 'the server sent more than a Hub answer can be: check --endpoint / HF_ENDPOINT',
+  HUB_TOKEN_UNREADABLE: 'fix the permissions of the token file, remove it, or pass --token (or set HF_TOKEN)',
+  HUB_DNS_FAILURE: 'the Hub host name does not resolve: check the network and --endpoint / HF_ENDPOINT; cached files work with --offline',
+  HUB_INVALID_RESPONSE: 'the server did not answer as the Hub does: check --endpoint / HF_ENDPOINT, or retry later',
   CACHE_NOT_CACHED: 'run without --offline, or `model-cache pull` it first',
   CACHE_OUTDATED: 'run `model-cache pull` again to fetch the current files',
   CACHE_UNKNOWN_VARIANT: '`model-cache scan <repo>` lists the variants',
@@ -81,7 +87,10 @@ export function errorInfo(err: unknown): ErrorInfo {
 export function exitCodeFor(err: unknown): number {
   if (err instanceof UsageError) return EXIT_USAGE;
   const code = (err as { code?: unknown } | null)?.code;
-  // Bad arguments our API refused (a malformed endpoint, chunk size, token) are usage errors too.
+  // Bad arguments our API refused (a malformed endpoint, chunk size, token) are usage errors too. A
+  // server's fault never is: the same codes on an error that carries the server's URL (an unsafe name
+  // in a listing, a hostile repo id in an answer) exit 1 like every other server fault.
+  if (err instanceof HubError && err.url !== undefined) return EXIT_FAILURE;
   if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
     return EXIT_USAGE;
   }

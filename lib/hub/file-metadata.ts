@@ -52,7 +52,7 @@ export async function fileMetadata(params: FileMetadataParams): Promise<FileMeta
     // Without identity a text file may come back gzipped with no Content-Length (behaviour 23).
     headers: { 'accept-encoding': 'identity' },
     redirects: 'same-origin',
-    timeoutMs: config.metadataTimeoutMs,
+    timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs,
   });
   // A HEAD (or a 3xx) has no body to speak of: drain it so the connection can be reused.
   await response.body.dump().catch(() => { abandonBody(response.body); });

@@ -35,21 +35,43 @@ const DISABLED_MESSAGE = 'Access to this resource is disabled.';
 const REPO_URL = /\/api\/(?:models|datasets|spaces)\/|\/resolve\//;
 const INVALID_CREDENTIALS = /invalid credentials/i;
 
-/** The server's message: `X-Error-Message`, else `{"error": ...}` of the body, else the body text. */
+/** Characters of a server's own message kept in ours: enough to explain, too few to flood a terminal. */
+export const SERVER_MESSAGE_LIMIT = 200;
+
+/**
+ * A server's text made fit for a one-line message: HTML tags, scripts, styles and entities removed,
+ * whitespace and control characters collapsed, cut to SERVER_MESSAGE_LIMIT characters.
+ */
+export function shortServerText(text: string): string {
+  const plain = text
+    .slice(0, 64 * 1024)
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(?:nbsp|#160);/gi, ' ')
+    .replace(/&(?:amp|lt|gt|quot|#39|apos);/gi, (e) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&apos;': "'" })[e.toLowerCase()] ?? ' ')
+    .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
+    .trim();
+  return plain.length > SERVER_MESSAGE_LIMIT ? `${plain.slice(0, SERVER_MESSAGE_LIMIT - 1)}…` : plain;
+}
+
+/** The server's message: `X-Error-Message`, else `{"error": ...}` of the body, else the body text; shortened. */
 function serverMessage(response: FailedResponse): string | undefined {
   const header = headerValue(response.headers, 'x-error-message');
-  if (header !== undefined && header.trim() !== '') return header.trim();
+  if (header !== undefined && header.trim() !== '') return shortServerText(header);
   const text = response.bodyText?.trim();
   if (text === undefined || text === '') return undefined;
+  let message = text;
   try {
     const parsed: unknown = JSON.parse(text);
     if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { error?: unknown }).error === 'string') {
-      return (parsed as { error: string }).error;
+      message = (parsed as { error: string }).error;
     }
   } catch {
-    // Not JSON: fall through to the raw text.
+    // Not JSON: the raw text (an HTML error page of a proxy, say), stripped below.
   }
-  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  const short = shortServerText(message);
+  return short === '' ? undefined : short;
 }
 
 function classify(status: number, serverCode: string | undefined, message: string | undefined, url: string): [HubErrorCode, string] {
@@ -83,8 +105,8 @@ export function hubErrorFromResponse(response: FailedResponse): HubError {
   const retryAfterMs = response.statusCode === 429 ? rateLimitDelayMs(response.headers) : undefined;
   const retryAfter = retryAfterMs !== undefined ? retryAfterMs / 1000 : parseRetryAfter(headerValue(response.headers, 'retry-after'));
   const details = [`HTTP ${response.statusCode}`, `${response.method} ${response.url}`];
-  if (serverCode !== undefined) details.push(`X-Error-Code: ${serverCode}`);
-  if (requestId !== undefined) details.push(`request id ${requestId}`);
+  if (serverCode !== undefined) details.push(`X-Error-Code: ${shortServerText(serverCode).slice(0, 64)}`);
+  if (requestId !== undefined) details.push(`request id ${shortServerText(requestId).slice(0, 100)}`);
   return new HubError(code, `${summary}${message === undefined ? '' : `: ${message}`} (${details.join(', ')})`, {
     statusCode: response.statusCode,
     url: response.url,

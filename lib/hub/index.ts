@@ -11,11 +11,12 @@ export {
   type RetryInfo,
   type TokenSource,
 } from './resolve-hub-config';
-export { hubRequest, transportError, abandonBody, type HubRequestParams, type HubResponse, type HubResponseBody, type RedirectHop } from './hub-request';
-export { hubErrorFromResponse, type FailedResponse } from './hub-error-from-response';
+export { hubRequest, transportError, abandonBody, MAX_REDIRECTS, type HubRequestParams, type HubResponse, type HubResponseBody, type RedirectHop } from './hub-request';
+export { hubErrorFromResponse, shortServerText, SERVER_MESSAGE_LIMIT, type FailedResponse } from './hub-error-from-response';
+export { MAX_JSON_BODY } from './read-json-body';
 export { modelInfo, type ModelInfoParams } from './model-info';
 export { resolveRevision, type ResolveRevisionParams } from './resolve-revision';
-export { listFiles, type ListFilesParams } from './list-files';
+export { listFiles, MAX_LISTING_ENTRIES, type ListFilesParams } from './list-files';
 export { pathsInfo, type PathsInfoParams } from './paths-info';
 export { fileMetadata, type FileMetadataParams, type FileMetadata } from './file-metadata';
 export { fetchFile, type FetchFileParams, type FileResponse, type ByteRange } from './fetch-file';

@@ -28,7 +28,16 @@ export interface ListFilesParams extends HubClientOptions {
   limit?: number;
   /** Safety net against a server that never stops paginating. @default 10000 */
   maxPages?: number;
+  /**
+   * Entries (files and directories) accepted in all; more is HUB_RESPONSE_TOO_LARGE. A listing drives
+   * a manifest held in memory and stored whole, so a hostile million-file listing must stop early.
+   * @default MAX_LISTING_ENTRIES
+   */
+  maxEntries?: number;
 }
+
+/** Far above real repos (the largest model repos list a few thousand files). */
+export const MAX_LISTING_ENTRIES = 100_000;
 
 /**
  * Yields the entries of a repo tree, files and directories, page after page. Every page is validated;
@@ -45,6 +54,8 @@ export async function* listFiles(params: ListFilesParams): AsyncGenerator<RepoEn
     query.set('limit', String(params.limit));
   }
   const maxPages = params.maxPages ?? 10_000;
+  const maxEntries = params.maxEntries ?? MAX_LISTING_ENTRIES;
+  let count = 0;
   let url: string | undefined = `${modelApiUrl(config.endpoint, repo)}/tree/${quoteSegment(revision)}${folder === undefined ? '' : `/${quotePath(folder)}`}?${query.toString()}`;
   const what = `The file listing of ${repo}@${revision}`;
   const checker = new ListingChecker({ what, url: displayUrl(config, url) });
@@ -53,7 +64,7 @@ export async function* listFiles(params: ListFilesParams): AsyncGenerator<RepoEn
     if (seen.has(url)) throw new HubError('HUB_INVALID_RESPONSE', `${what}: pagination loops back to ${displayUrl(config, url)}`, { url: displayUrl(config, url) });
     if (seen.size >= maxPages) throw new HubError('HUB_INVALID_RESPONSE', `${what}: more than ${maxPages} pages`, { url: displayUrl(config, url) });
     seen.add(url);
-    const response = await hubRequest({ config, url, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs });
+    const response = await hubRequest({ config, url, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs });
     const shownUrl = displayUrl(config, response.url);
     if (response.statusCode !== 200) {
       abandonBody(response.body);
@@ -61,6 +72,10 @@ export async function* listFiles(params: ListFilesParams): AsyncGenerator<RepoEn
     }
     const next = parseNextLink(headerValue(response.headers, 'link'));
     const page = await readJsonBody({ config, response, schema: TreePageSchema, what });
+    count += page.length;
+    if (count > maxEntries) {
+      throw new HubError('HUB_RESPONSE_TOO_LARGE', `${what} has more than ${maxEntries} entries; refused (${shownUrl})`, { url: shownUrl, statusCode: response.statusCode });
+    }
     const entries = page.map((json) => repoEntryFromJson(json, { what, url: shownUrl }));
     for (const entry of entries) {
       if (folder !== undefined && entry.path !== folder && !entry.path.startsWith(`${folder}/`)) {

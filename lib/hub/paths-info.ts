@@ -43,7 +43,7 @@ export async function pathsInfo(params: PathsInfoParams): Promise<RepoEntry[]> {
     contentType = 'application/x-www-form-urlencoded';
   }
   const url = `${modelApiUrl(config.endpoint, repo)}/paths-info/${quoteSegment(revision)}`;
-  const response = await hubRequest({ config, url, method: 'POST', body, headers: { 'content-type': contentType }, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs });
+  const response = await hubRequest({ config, url, method: 'POST', body, headers: { 'content-type': contentType }, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs });
   const what = `The paths info of ${repo}@${revision}`;
   const shownUrl = displayUrl(config, response.url);
   if (response.statusCode !== 200) {

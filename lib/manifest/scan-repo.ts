@@ -52,13 +52,13 @@ export async function scanRepo(params: ScanRepoParams): Promise<Manifest> {
     throw new HubError('HUB_OFFLINE', `Offline mode (HF_HUB_OFFLINE) is on and no manifest of ${repo}@${revision} is stored`);
   }
 
-  const info = await modelInfo({ ...hub, repo, revision, expand: INFO_FIELDS });
+  const info = await modelInfo({ hubConfig: config, repo, revision, expand: INFO_FIELDS });
   if (info.sha === undefined || !COMMIT_SHA_RE.test(info.sha)) {
     throw new HubError('HUB_INVALID_RESPONSE', `The model info of ${repo}@${revision} has no commit sha`);
   }
   const commit = info.sha;
   const entries: RepoFileEntry[] = [];
-  for await (const entry of listFiles({ ...hub, repo: info.id, revision: commit, recursive: true })) {
+  for await (const entry of listFiles({ hubConfig: config, repo: info.id, revision: commit, recursive: true })) {
     if (entry.type === 'file') entries.push(entry);
   }
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

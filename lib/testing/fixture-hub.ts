@@ -8,6 +8,7 @@ import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import { FaultSet, type FaultRequest } from './fault-set';
 import { RepoRegistry, type Commit, type Repo, type ServedFile } from './repo-registry';
 import { serveContent, type ByteFaults } from './serve-content';
+import { sendBigListing, sendGzipBomb, sendHugeBody, sendSlowHeaders } from './hostile-responses';
 import type { HubRequestKind, HubRequestRecord, HubServerOptions, HubServerStats } from './types';
 
 const DISABLED_MESSAGE = 'Access to this resource is disabled.';
@@ -361,12 +362,62 @@ export class FixtureHub {
     }
     const status = this.faults.take('status', request);
     if (status !== undefined) {
-      ex.error(status.status, status.message ?? STATUS_CODES[status.status] ?? 'Error');
+      ex.error(status.status, status.message ?? STATUS_CODES[status.status] ?? 'Error', status.errorCode);
       return true;
     }
     const body = this.faults.take('body', request);
     if (body !== undefined) {
       ex.send(body.status ?? 200, { 'content-type': body.contentType ?? 'application/json' }, body.body);
+      return true;
+    }
+    return this.hostileFaults(ex);
+  }
+
+  /** The hostile-server faults (hostile-responses.ts); true when one answered the request. */
+  private async hostileFaults(ex: Exchange): Promise<boolean> {
+    const request = ex.faultRequest();
+    const onBytes = (n: number): void => {
+      ex.bytes += n;
+      this.stats.bytesServed += n;
+    };
+    const writeHead = (status: number, headers: OutgoingHttpHeaders): void => { ex.writeHead(status, headers); };
+    const redirect = this.faults.take('redirect', request);
+    if (redirect !== undefined) {
+      let location = redirect.location;
+      if (location === 'self') location = `${ex.pathname}${ex.search}`;
+      else if (location === 'chain') {
+        const query = new URLSearchParams(ex.search);
+        query.set('hop', String(Number(query.get('hop') ?? '0') + 1));
+        location = `${ex.pathname}?${query.toString()}`;
+      }
+      ex.send(redirect.status ?? 302, { location, 'content-type': 'text/plain; charset=utf-8' }, `Found. Redirecting to ${location}`);
+      return true;
+    }
+    const slow = this.faults.take('slow-headers', request);
+    if (slow !== undefined) {
+      ex.status = 200;
+      await sendSlowHeaders(ex.req.socket, slow);
+      return true;
+    }
+    const huge = this.faults.take('huge-body', request);
+    if (huge !== undefined) {
+      await sendHugeBody(ex.res, writeHead, huge, onBytes);
+      return true;
+    }
+    const bomb = this.faults.take('gzip-bomb', request);
+    if (bomb !== undefined) {
+      await sendGzipBomb(ex.res, writeHead, bomb, onBytes);
+      return true;
+    }
+    const listing = this.faults.take('big-listing', request);
+    if (listing !== undefined) {
+      const cursor = Number(new URLSearchParams(ex.search).get('cursor') ?? '0');
+      const nextUrl = (next: number): string => {
+        const query = new URLSearchParams(ex.search);
+        query.set('cursor', String(next));
+        return `${this.endpoint}${ex.pathname}?${query.toString()}`;
+      };
+      await sendBigListing(ex.res, writeHead, listing, { cursor: Number.isInteger(cursor) && cursor >= 0 ? cursor : 0, nextUrl }, onBytes);
       return true;
     }
     return false;

@@ -91,7 +91,8 @@ interface FaultMatch {
 /** A misbehaviour to inject, switchable at runtime with `setFaults`. */
 export type HubFault = FaultMatch &
   (
-    | { readonly type: 'status'; readonly status: number; readonly message?: string }
+    /** Answer this status with the Hub's error shape (`errorCode` as X-Error-Code, e.g. `GatedRepo`). */
+    | { readonly type: 'status'; readonly status: number; readonly message?: string; readonly errorCode?: string }
     | { readonly type: 'rate-limit'; readonly resetSeconds: number; readonly retryAfter?: number | string }
     /** Close the connection after sending `afterBytes` bytes of the body (Content-Length says more). */
     | { readonly type: 'cut'; readonly afterBytes: number }
@@ -112,6 +113,27 @@ export type HubFault = FaultMatch &
     | { readonly type: 'body'; readonly body: string; readonly status?: number; readonly contentType?: string }
     /** Destroy the connection without answering (a network error). */
     | { readonly type: 'reset' }
+    // Hostile-server faults (test/faults/hostile-hub.test.ts): each bounded by the client, not here.
+    /**
+     * Answer with a redirect: `self` to the very same URL (a loop), `chain` to a new URL each time
+     * (an endless chain), or any other string as the Location itself (another scheme, another origin).
+     */
+    | { readonly type: 'redirect'; readonly location: 'self' | 'chain' | (string & {}); readonly status?: 301 | 302 | 303 | 307 | 308 }
+    /**
+     * A 200 JSON body of `bytes` bytes (a valid array start, then padding), generated while sent; with
+     * `contentLength` it is declared up front, else chunked. `stallAfterBytes`: stop sending there
+     * and keep the connection open (a stalled body).
+     */
+    | { readonly type: 'huge-body'; readonly bytes: number; readonly contentLength?: boolean; readonly stallAfterBytes?: number }
+    /** A small gzip body (`Content-Encoding: gzip`) that inflates to `inflatedBytes` of JSON-ish text. */
+    | { readonly type: 'gzip-bomb'; readonly inflatedBytes: number }
+    /** Slowloris: a status line, then one header byte every `intervalMs`, never the end of the headers. */
+    | { readonly type: 'slow-headers'; readonly intervalMs: number }
+    /**
+     * A tree listing of `count` generated files (streamed, never held in memory): one page, or pages of
+     * `pageSize` with `Link: rel="next"` as the Hub sends them.
+     */
+    | { readonly type: 'big-listing'; readonly count: number; readonly pageSize?: number }
   );
 
 export type HubFaultType = HubFault['type'];

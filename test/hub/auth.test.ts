@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 
+import { ModelCache } from '../../lib';
 import { fetchFile, fileMetadata, listFiles, modelInfo, resolveHubConfig } from '../../lib/hub';
 import { startHubServer, TEST_TOKEN, type HubServer } from '../../lib/testing';
 import { caught, clientOptions, readAll } from './helpers';
@@ -147,5 +148,25 @@ describe('against the fixture', () => {
     const err = await caught(() => modelInfo({ ...clientOptions(hub), env: { HF_HUB_OFFLINE: '1' }, repo: 'acme/renamed' }));
     expect(err.code).toBe('HUB_OFFLINE');
     expect(hub.stats.requests).toBe(0);
+  });
+
+  test('a ModelCache resolves its Hub configuration once: the token file is read by the first request, never again', async () => {
+    const hfHome = join(dir, 'hf-home-once');
+    mkdirSync(hfHome, { recursive: true });
+    const tokenPath = join(hfHome, 'token');
+    writeFileSync(tokenPath, `${TEST_TOKEN}\n`);
+    const cache = await ModelCache.open({ path: join(dir, 'cache-once'), endpoint: hub.endpoint, env: { HF_HOME: hfHome }, retry: { baseDelayMs: 1 } });
+    try {
+      await cache.downloadFile('acme/private', 'config.json');
+      // A token file that changes (or breaks) afterwards is not looked at again by this cache: every
+      // chunk request of the next download still carries the token read the first time.
+      rmSync(tokenPath);
+      mkdirSync(tokenPath);
+      const info = await cache.downloadFile('acme/private', 'w.safetensors');
+      expect(info.size).toBe(20_000);
+      expect(hub.stats.log.filter((r) => r.origin === 'api').every((r) => r.authorization)).toBe(true);
+    } finally {
+      cache.close();
+    }
   });
 });

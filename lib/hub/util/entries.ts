@@ -32,11 +32,15 @@ export function repoEntryFromJson(entry: TreeEntryJson, context: { what: string;
 }
 
 /**
- * Tracks paths across a listing (possibly several pages): a duplicate path, or a file that is also the
- * parent of another entry, cannot be laid out on disk and means the server is broken.
+ * Tracks paths across a listing (possibly several pages): a duplicate path, a file that is also the
+ * parent of another entry, or two names equal but for case (they collide on the case-insensitive file
+ * systems of macOS and Windows, where a snapshot or export would silently keep one) cannot be laid out
+ * on disk and mean the server is broken or hostile.
  */
 export class ListingChecker {
   private readonly files = new Set<string>();
+  /** Lower-cased path -> the path as listed. */
+  private readonly folded = new Map<string, string>();
   private readonly listedDirs = new Set<string>();
   /** Parents of listed entries: a recursive listing names them too, in any order. */
   private readonly impliedDirs = new Set<string>();
@@ -61,6 +65,10 @@ export class ListingChecker {
       if (this.files.has(parent)) fail(`${shown} is inside ${JSON.stringify(parent)}, which is a file`);
       this.impliedDirs.add(parent);
     }
+    const key = entry.path.toLowerCase();
+    const other = this.folded.get(key);
+    if (other !== undefined && other !== entry.path) fail(`${shown} and ${JSON.stringify(other)} differ only by case`);
+    this.folded.set(key, entry.path);
     if (entry.type === 'file') this.files.add(entry.path);
     else this.listedDirs.add(entry.path);
   }
