@@ -10,9 +10,9 @@
 //   ignores Range switches the file to one sequential stream.
 // - A chunk that is slow to arrive is kept durably in parts (pieces, upload-session.ts): its received
 //   prefix is written when it has waited in memory for PIECE_AFTER_MS and the chunk will not be complete
-//   within PIECE_IF_LEFT_MS, and when its connection fails or the download is aborted. A resume (in this run or after a crash) continues inside the
-//   chunk, so every attempt that received bytes moves the download forward. On a fast link a chunk
-//   completes first and no piece is written.
+//   within PIECE_IF_LEFT_MS, and when its connection fails or the download is aborted. A resume (in this
+//   run or after a crash) continues inside the chunk, so every attempt that received bytes moves the
+//   download forward. On a fast link a chunk completes first and no piece is written.
 // - Each file has a budget (downloadBudget): attempts and bytes fetched. Past it the download stops with
 //   DOWNLOAD_BUDGET_EXHAUSTED and no further request, so a server that keeps cutting bodies short (or
 //   ignores Range and cuts) cannot make it loop. Retries of a range count as failures until the durable

@@ -156,5 +156,5 @@ describe('resume under repeated kill -9', () => {
     } finally {
       cache.close();
     }
-  }, 120_000);
+  }, 150_000);
 });
