@@ -450,14 +450,38 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
     const signal = options.signal ? unbounded(AbortSignal.any([options.signal, this.closing.signal])) : this.closing.signal;
     const fm = new ProgressMeter(t.size);
-    return downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
-      signal,
-      onProgress: (loaded, total, state) => {
-        fm.set(loaded);
-        this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
-        options.onProgress?.(loaded, total);
-      },
-    });
+    try {
+      return await downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
+        signal,
+        onProgress: (loaded, total, state) => {
+          fm.set(loaded);
+          this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
+          options.onProgress?.(loaded, total);
+        },
+      });
+    } catch (err) {
+      await this.failVariantsOf(t, err);
+      throw err;
+    }
+  }
+
+  /**
+   * A file pulled on its own (not through downloadQuant) failed its verification: the variants of the
+   * scanned commit that hold it and are not downloaded become `failed`, with the error, as downloadQuant
+   * records it. Other failures (network, abort) leave the variants as they are.
+   */
+  private async failVariantsOf(t: DownloadTarget, err: unknown): Promise<void> {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code !== 'MC_ERR_HASH_MISMATCH' && code !== 'MC_ERR_SIZE_MISMATCH') return;
+    const m = this.manifests.read(t.repo);
+    if (m === null || m.commit !== t.commit) return;
+    for (const v of m.variants) {
+      if (!v.files.includes(t.path) || v.status === 'downloaded' || v.status === 'downloading') continue;
+      await this.setVariant(m.repo, v.name, (x) => {
+        const { owner: _o, ...rest } = x;
+        return { ...rest, status: 'failed', error: errorInfo(err), updatedAt: new Date().toISOString() };
+      }).catch(() => undefined);
+    }
   }
 
   hasFile(repo: string, filePath: string): boolean {

@@ -86,6 +86,21 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
     expect(bytesFor(hub, /^model\.onnx$/)).toBe(MODEL_SIZE - durable);
     await expectFilesMatch(cache, hub, REPO, FP32_FILES);
   });
+
+  test('a file pulled on its own fails its hash check: the variants holding it read failed, with the error', async () => {
+    hub.setFaults([{ type: 'wrong-bytes', offset: 3 * MiB + 5, path: 'model.onnx' }]);
+    await expect(cache.downloadFile(REPO, 'onnx/model.onnx')).rejects.toMatchObject({ code: 'MC_ERR_HASH_MISMATCH' });
+    const variants = (await cache.getManifest(REPO))!.variants;
+    expect(variants.find((x) => x.name === 'onnx/fp32')).toMatchObject({ status: 'failed', error: { code: 'MC_ERR_HASH_MISMATCH' } });
+    expect(variants.find((x) => x.name === 'onnx/fp32')!.error!.message).toMatch(/sha256/);
+    expect(variants.find((x) => x.name === 'onnx/q4f16')).toMatchObject({ status: 'available' }); // does not hold it
+    expect(cache.hasFile(REPO, 'onnx/model.onnx')).toBe(false);
+    // With the server honest again the variant downloads, and the error is gone.
+    hub.setFaults([]);
+    const ok = await cache.downloadQuant(REPO, 'fp32');
+    expect(ok.variant.status).toBe('downloaded');
+    expect(ok.variant.error).toBeUndefined();
+  });
 });
 
 // Pulls one file into a cache; prints the bytes durable at the start, progress lines, then `done`.
