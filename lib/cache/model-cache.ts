@@ -281,6 +281,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
     const meter = new ProgressMeter(total);
     const perFile = new Map<string, number>();
+    // Bytes stored durably per file: what the manifest records (a crash keeps them), never bytes in memory.
+    const perFileDurable = new Map<string, number>();
+    let durable = 0;
     const fileMeters = new Map(targets.map((t) => [t.path, new ProgressMeter(t.size)]));
     const emit = (e: Omit<ProgressEvent, 'repo' | 'variant'>): void => {
       this.emit('progress', { repo: manifest.repo, variant: variant.name, ...e });
@@ -293,7 +296,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const now = Date.now();
       if (!force && now - persisted < 1000) return persisting;
       persisted = now;
-      const bytes = meter.value;
+      const bytes = durable;
       persisting = persisting
         .then(() => this.setVariant(manifest.repo, variant.name, (v) => (v.status === 'downloading' ? { ...v, bytesDone: Math.max(v.bytesDone, bytes), owner: owner() } : v)))
         .catch(() => undefined);
@@ -313,11 +316,14 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
           try {
             return await downloadFile({ ...this.ctx, hub: this.hubWith(signal) }, t, {
               signal,
-              onProgress: (loaded, fileTotal, state) => {
+              onProgress: (loaded, fileTotal, state, kept) => {
                 perFile.set(t.path, loaded);
+                perFileDurable.set(t.path, kept ?? loaded);
                 let sum = 0;
                 for (const n of perFile.values()) sum += n;
                 meter.set(sum);
+                durable = 0;
+                for (const n of perFileDurable.values()) durable += n;
                 const fm = fileMeters.get(t.path)!;
                 fm.set(loaded);
                 this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
@@ -345,7 +351,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
       await this.setVariant(manifest.repo, variant.name, (v) => {
         const { owner: _o, ...rest } = v;
-        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, meter.value), error: errorInfo(failure), updatedAt: new Date().toISOString() };
+        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, durable), error: errorInfo(failure), updatedAt: new Date().toISOString() };
       }).catch(() => undefined);
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;

@@ -61,7 +61,9 @@ export interface DownloadContext {
 
 export interface DownloadFileOptions {
   signal?: AbortSignal;
-  onProgress?: (loaded: number, total: number, state: 'downloading' | 'waiting' | 'verifying' | 'done') => void;
+  /** `loaded`: bytes received (in memory or stored); `durable`: bytes of them stored durably (complete
+   *  chunks and pieces), which is what a crash keeps. Absent when all of `loaded` is durable. */
+  onProgress?: (loaded: number, total: number, state: 'downloading' | 'waiting' | 'verifying' | 'done', durable?: number) => void;
 }
 
 /** The key downloads of the same content share (leases, resumable uploads, in-process dedup). */
@@ -120,6 +122,8 @@ class ChunkInProgress {
     readonly index: number,
     readonly length: number,
     readonly buf: Buffer,
+    /** Called with the length of each piece once it is durable. */
+    private readonly onKept: (bytes: number) => void,
   ) {
     this.kept = upload.readPartial(index, buf.subarray(0, length));
     this.received = this.kept;
@@ -153,6 +157,7 @@ class ChunkInProgress {
       () => {
         this.kept = offset + data.length;
         this.writing = undefined;
+        this.onKept(data.length);
       },
       (err: unknown) => {
         this.failure ??= { error: err };
@@ -254,6 +259,7 @@ class FileDownload {
   private readonly budget: DownloadBudget;
   private attempts = 0;
   private fetched = 0; // body bytes received, all attempts
+  private durable = 0; // bytes of the file stored durably: complete chunks and pieces
 
   constructor(
     private readonly ctx: DownloadContext,
@@ -263,9 +269,8 @@ class FileDownload {
   ) {
     for (const i of upload.present) this.done.add(i);
     const count = Math.ceil(t.size / upload.chunkSize);
-    let durable = 0;
-    for (let i = 0; i < count; i++) durable += upload.keptBytes(i, this.chunkLength(i));
-    this.meter = new ProgressMeter(t.size, undefined, durable);
+    for (let i = 0; i < count; i++) this.durable += upload.keptBytes(i, this.chunkLength(i));
+    this.meter = new ProgressMeter(t.size, undefined, this.durable);
     this.budget = downloadBudget(t.size, upload.chunkSize, ctx.maxRetries);
   }
 
@@ -285,8 +290,12 @@ class FileDownload {
       if (now - this.lastReport < REPORT_INTERVAL_MS && this.meter.value < this.t.size) return;
       this.lastReport = now;
     }
-    this.opts.onProgress?.(this.meter.value, this.t.size, state);
+    this.opts.onProgress?.(this.meter.value, this.t.size, state, state === 'done' ? this.t.size : this.durable);
   }
+
+  private readonly kept = (bytes: number): void => {
+    this.durable += bytes;
+  };
 
   private exhausted(cause?: unknown): ModelCacheError {
     return new ModelCacheError(
@@ -378,7 +387,7 @@ class FileDownload {
     const start = i * this.upload.chunkSize;
     const len = this.chunkLength(i);
     const buf = this.ctx.buffers.take(this.upload.chunkSize);
-    const chunk = new ChunkInProgress(this.upload, i, len, buf);
+    const chunk = new ChunkInProgress(this.upload, i, len, buf, this.kept);
     try {
       let failures = 0;
       while (chunk.received < len) {
@@ -411,6 +420,7 @@ class FileDownload {
       }
       await chunk.settle();
       await this.upload.putChunk(i, buf.subarray(0, len));
+      this.kept(len - chunk.kept);
       this.done.add(i);
     } finally {
       await chunk.settle().catch(() => undefined);
@@ -427,7 +437,7 @@ class FileDownload {
     const next = (): ChunkInProgress | undefined => {
       let i = 0;
       while (i < count && this.done.has(i)) i++;
-      return i < count ? new ChunkInProgress(this.upload, i, this.chunkLength(i), buf) : undefined;
+      return i < count ? new ChunkInProgress(this.upload, i, this.chunkLength(i), buf, this.kept) : undefined;
     };
     try {
       current = next();
@@ -461,7 +471,13 @@ class FileDownload {
               if (c.received === c.length) {
                 // Copied out: the stream goes on filling `buf` with the next chunk while this one is written.
                 const data = Buffer.from(buf.subarray(0, c.length));
-                queue.push(c.settle().then(() => this.upload.putChunk(c.index, data)).then(() => void this.done.add(c.index)));
+                queue.push(
+                  c.settle().then(async () => {
+                    const before = c.kept;
+                    await this.upload.putChunk(c.index, data);
+                    this.kept(c.length - before);
+                  }),
+                );
                 this.done.add(c.index); // not fetched again by this stream; commit waits for the queue
                 current = next();
               }
