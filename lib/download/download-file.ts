@@ -98,7 +98,7 @@ export interface DownloadBudget {
 /**
  * The budget of a file of `size` bytes in chunks of `chunkSize`: 3x its size in bytes (plus 64 KiB for
  * small files), and one request per chunk twice over plus (maxRetries + 1) x 4 for the retries.
- * README.md and docs/DOWNLOADS.md describe it.
+ * README.md (Downloads always move forward, and stop) describes it.
  */
 export function downloadBudget(size: number, chunkSize: number, maxRetries: number): DownloadBudget {
   const chunks = Math.max(1, Math.ceil(size / chunkSize));
