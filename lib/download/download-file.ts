@@ -152,12 +152,18 @@ class ChunkInProgress {
     const offset = this.kept;
     // Copied: the stream writes on into `buf`, and a sequential stream reuses it for the next chunk.
     const data = Buffer.from(this.buf.subarray(offset, this.received));
+    const startedAt = performance.now();
     this.unsavedSince = undefined;
     this.writing = this.upload.putPiece(this.index, offset, data).then(
       () => {
         this.kept = offset + data.length;
         this.writing = undefined;
         this.onKept(data.length);
+        // Bytes that arrived during the write have waited since it started.
+        if (this.received > this.kept) {
+          this.unsavedSince = startedAt;
+          this.unsavedFrom = this.kept;
+        }
       },
       (err: unknown) => {
         this.failure ??= { error: err };
