@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { ChunkStorage, type ModelCache } from '../../lib';
 import { startHubServer, type HubServer } from '../../lib/testing';
+import { cli, cliEnv, jsonLines } from '../cli/helpers';
 import { collect } from '../helpers/child';
 import { DIST, tmpDir } from '../helpers/tmp';
 import { MiB, REPO, bytesFor, expectFilesMatch, openCache, settle, sha256, startHub } from './helpers';
@@ -50,6 +51,18 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
     // What arrived is kept: the first 700 000 bytes, as a piece of chunk 0.
     const [upload] = ChunkStorage.native(cache.storage).listUploads();
     expect(upload).toMatchObject({ present: [], partial: [{ index: 0, kept: 700_000 }] });
+  });
+
+  test('the CLI pull against that server ends: non-zero exit, the typed error, bounded traffic', async () => {
+    hub.setFaults([{ type: 'ignore-range', path: 'model.onnx' }, { type: 'cut', afterBytes: 700_000, path: 'model.onnx' }]);
+    const r = await cli(['pull', REPO, '--quant', 'fp32', '--json'], cliEnv(t.dir, hub.endpoint), 90_000);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/DOWNLOAD_BUDGET_EXHAUSTED/);
+    const doc = jsonLines<{ event: string }>(r.stdout).at(-1);
+    // The result says what the manifest says: the variant failed, with the error.
+    expect(doc).toMatchObject({ event: 'result', ok: false, error: { code: 'DOWNLOAD_BUDGET_EXHAUSTED' }, variants: [{ name: 'onnx/fp32', status: 'failed' }] });
+    await settle(hub);
+    expect(bytesFor(hub, /^model\.onnx$/)).toBeLessThanOrEqual(3 * MODEL_SIZE + 65536);
   });
 
   test('a server that cuts every connection short (honouring Range): bytes kept per attempt, each byte sent once', async () => {

@@ -212,6 +212,9 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       view?.finish(false);
       const interrupted = ctx.signal.aborted;
       const result = doc(false, interrupted);
+      // The variants' statuses as recorded (failed, with the error), not as they were before the pull.
+      const recorded = m === null ? null : await cache.getManifest(m.repo).catch(() => null);
+      result.variants = result.variants.map((v) => ({ name: v.name, status: recorded?.variants.find((x) => x.name === v.name)?.status ?? v.status }));
       if (interrupted) {
         if (out.json) out.jsonLine(result);
         if (!out.quiet) {
