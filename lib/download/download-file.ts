@@ -413,11 +413,10 @@ class FileDownload {
             this.report('downloading');
           });
         } catch (err) {
-          if (signal.aborted) {
+          if (signal.aborted || err instanceof RangeIgnored || !retryable(err)) {
             await chunk.flush().catch(() => undefined); // stopping: keep what arrived
-            throw signal.reason;
+            throw signal.aborted ? signal.reason : err;
           }
-          if (err instanceof RangeIgnored || !retryable(err)) throw err;
           // Only bytes kept durably count as progress: the failure count starts again when they grew.
           failures = (await this.keep(chunk, before)) ? 1 : failures + 1;
           if (failures > this.ctx.maxRetries) throw this.givingUp(err);
@@ -492,11 +491,10 @@ class FileDownload {
           await Promise.all(queue);
         } catch (err) {
           await Promise.allSettled(queue);
-          if (signal.aborted) {
-            await current?.flush().catch(() => undefined);
-            throw signal.reason;
+          if (signal.aborted || !retryable(err)) {
+            await current?.flush().catch(() => undefined); // stopping: keep what arrived
+            throw signal.aborted ? signal.reason : err;
           }
-          if (!retryable(err)) throw err;
           const grew = queue.length > 0 || (current !== undefined && (await this.keep(current, before)));
           failures = grew ? 1 : failures + 1;
           if (failures > this.ctx.maxRetries) throw this.givingUp(err);
