@@ -25,6 +25,8 @@ export interface NativeUploadInfo {
   resumeKey: string;
   /** Indexes of chunks already durable (a resumed upload). */
   present: number[];
+  /** Chunks begun but not complete: `kept` bytes from the chunk's start are durable (pieces). */
+  partial: { index: number; kept: number }[];
   createdAt: number;
   /** Last chunk write (a heartbeat of the owning process). */
   updatedAt: number;
@@ -134,6 +136,13 @@ export declare class NativeStore {
   ): Promise<NativeFileInfo>;
   abortUpload(id: number): Promise<void>;
   listUploads(): NativeUploadInfo[];
+
+  // ---- partial chunks of an upload (pieces) ----
+  /** Stores bytes [offset, offset+data.length) of chunk `index` durably; `offset` must equal the bytes of
+   *  that chunk already kept. putChunk of the chunk, commit and abort drop its pieces. */
+  putPiece(id: number, index: number, offset: number, data: Uint8Array): Promise<void>;
+  /** Copies the kept prefix of chunk `index` (CRC-checked) into `dest`; returns its length. */
+  readPartial(id: number, index: number, dest: Uint8Array): number;
   /** Names stored content (by sha256) as (repo, path); MC_ERR_NOT_FOUND if the content is not stored. */
   linkFile(repo: string, path: string, sha256: string): Promise<NativeFileInfo>;
   deleteFile(repo: string, path: string): Promise<boolean>;

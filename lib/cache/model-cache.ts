@@ -283,6 +283,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
     const meter = new ProgressMeter(total);
     const perFile = new Map<string, number>();
+    // Bytes stored durably per file: what the manifest records (a crash keeps them), never bytes in memory.
+    const perFileDurable = new Map<string, number>();
+    let durable = 0;
     const fileMeters = new Map(targets.map((t) => [t.path, new ProgressMeter(t.size)]));
     const emit = (e: Omit<ProgressEvent, 'repo' | 'variant'>): void => {
       this.emit('progress', { repo: manifest.repo, variant: variant.name, ...e });
@@ -295,7 +298,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const now = Date.now();
       if (!force && now - persisted < 1000) return persisting;
       persisted = now;
-      const bytes = meter.value;
+      const bytes = durable;
       persisting = persisting
         .then(() => this.setVariant(manifest.repo, variant.name, (v) => (v.status === 'downloading' ? { ...v, bytesDone: Math.max(v.bytesDone, bytes), owner: owner() } : v)))
         .catch(() => undefined);
@@ -315,11 +318,14 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
           try {
             return await downloadFile({ ...this.ctx, hub: this.hubWith(signal) }, t, {
               signal,
-              onProgress: (loaded, fileTotal, state) => {
+              onProgress: (loaded, fileTotal, state, kept) => {
                 perFile.set(t.path, loaded);
+                perFileDurable.set(t.path, kept ?? loaded);
                 let sum = 0;
                 for (const n of perFile.values()) sum += n;
                 meter.set(sum);
+                durable = 0;
+                for (const n of perFileDurable.values()) durable += n;
                 const fm = fileMeters.get(t.path)!;
                 fm.set(loaded);
                 this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
@@ -347,7 +353,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
       await this.setVariant(manifest.repo, variant.name, (v) => {
         const { owner: _o, ...rest } = v;
-        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, meter.value), error: errorInfo(failure), updatedAt: new Date().toISOString() };
+        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, durable), error: errorInfo(failure), updatedAt: new Date().toISOString() };
       }).catch(() => undefined);
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
@@ -452,14 +458,38 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
     const signal = options.signal ? unbounded(AbortSignal.any([options.signal, this.closing.signal])) : this.closing.signal;
     const fm = new ProgressMeter(t.size);
-    return downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
-      signal,
-      onProgress: (loaded, total, state) => {
-        fm.set(loaded);
-        this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
-        options.onProgress?.(loaded, total);
-      },
-    });
+    try {
+      return await downloadFile({ ...this.ctx, hub: this.hubWith(options.signal) }, t, {
+        signal,
+        onProgress: (loaded, total, state) => {
+          fm.set(loaded);
+          this.emit('progress', { repo: t.repo, path: t.path, loaded, total, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
+          options.onProgress?.(loaded, total);
+        },
+      });
+    } catch (err) {
+      await this.failVariantsOf(t, err);
+      throw err;
+    }
+  }
+
+  /**
+   * A file pulled on its own (not through downloadQuant) failed its verification: the variants of the
+   * scanned commit that hold it and are not downloaded become `failed`, with the error, as downloadQuant
+   * records it. Other failures (network, abort) leave the variants as they are.
+   */
+  private async failVariantsOf(t: DownloadTarget, err: unknown): Promise<void> {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code !== 'MC_ERR_HASH_MISMATCH' && code !== 'MC_ERR_SIZE_MISMATCH') return;
+    const m = this.manifests.read(t.repo);
+    if (m === null || m.commit !== t.commit) return;
+    for (const v of m.variants) {
+      if (!v.files.includes(t.path) || v.status === 'downloaded' || v.status === 'downloading') continue;
+      await this.setVariant(m.repo, v.name, (x) => {
+        const { owner: _o, ...rest } = x;
+        return { ...rest, status: 'failed', error: errorInfo(err), updatedAt: new Date().toISOString() };
+      }).catch(() => undefined);
+    }
   }
 
   hasFile(repo: string, filePath: string): boolean {

@@ -8,10 +8,20 @@
 //   the upload resumes (by content key) and only chunks not yet durable are fetched again.
 // - A broken or stalled connection resumes its range from the last byte received; a server that
 //   ignores Range switches the file to one sequential stream.
+// - A chunk that is slow to arrive is kept durably in parts (pieces, upload-session.ts): its received
+//   prefix is written when it has waited in memory for PIECE_AFTER_MS and the chunk will not be complete
+//   within PIECE_IF_LEFT_MS, and when its connection fails or the download is aborted. A resume (in this
+//   run or after a crash) continues inside the chunk, so every attempt that received bytes moves the
+//   download forward. On a fast link a chunk completes first and no piece is written.
+// - Each file has a budget (downloadBudget): attempts and bytes fetched. Past it the download stops with
+//   DOWNLOAD_BUDGET_EXHAUSTED and no further request, so a server that keeps cutting bodies short (or
+//   ignores Range and cuts) cannot make it loop. Retries of a range count as failures until the durable
+//   bytes grow.
 // - Nothing is visible until commit, which checks size and sha256 (LFS) or git blob sha1 (regular files):
 //   wrong bytes are dropped and never served.
 import { setMaxListeners } from 'node:events';
 import type { NativeFileInfo, NativeStore } from '../../binding';
+import { UploadSession } from '../store/upload-session';
 import { HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fetchFile, type FileResponse } from '../hub/fetch-file';
 import { abandonBody } from '../hub/hub-request';
@@ -51,7 +61,9 @@ export interface DownloadContext {
 
 export interface DownloadFileOptions {
   signal?: AbortSignal;
-  onProgress?: (loaded: number, total: number, state: 'downloading' | 'waiting' | 'verifying' | 'done') => void;
+  /** `loaded`: bytes received (in memory or stored); `durable`: bytes of them stored durably (complete
+   *  chunks and pieces), which is what a crash keeps. Absent when all of `loaded` is durable. */
+  onProgress?: (loaded: number, total: number, state: 'downloading' | 'waiting' | 'verifying' | 'done', durable?: number) => void;
 }
 
 /** The key downloads of the same content share (leases, resumable uploads, in-process dedup). */
@@ -70,6 +82,112 @@ export function storedMatch(native: NativeStore, t: DownloadTarget): NativeFileI
 }
 
 class RangeIgnored extends Error {}
+
+/** A chunk's received bytes wait in memory at most about this long before they are written as a piece... */
+export const PIECE_AFTER_MS = 100;
+/** ...when the chunk will not be complete within this long at its current rate. A chunk that arrives
+ *  faster (a fast link) stays in memory until it is complete, and no piece is written. */
+export const PIECE_IF_LEFT_MS = 500;
+
+/** What one file may use before its download stops: requests, and body bytes fetched (any response). */
+export interface DownloadBudget {
+  readonly attempts: number;
+  readonly bytes: number;
+}
+
+/**
+ * The budget of a file of `size` bytes in chunks of `chunkSize`: 3x its size in bytes (plus 64 KiB for
+ * small files), and one request per chunk twice over plus (maxRetries + 1) x 4 for the retries.
+ * README.md (Downloads always move forward, and stop) describes it.
+ */
+export function downloadBudget(size: number, chunkSize: number, maxRetries: number): DownloadBudget {
+  const chunks = Math.max(1, Math.ceil(size / chunkSize));
+  return { attempts: 2 * chunks + 4 * (maxRetries + 1), bytes: 3 * size + 65536 };
+}
+
+/**
+ * A chunk being received into `buf`: `kept` bytes from its start are durable (pieces of an earlier attempt
+ * or run), `received` are in `buf`. While bytes come in slowly, the unsaved part is written as a piece.
+ */
+class ChunkInProgress {
+  kept: number;
+  received: number;
+  private writing: Promise<void> | undefined;
+  private failure: { error: unknown } | undefined;
+  private unsavedSince: number | undefined; // when the oldest byte not yet durable arrived
+  private unsavedFrom = 0; // `received` then
+
+  constructor(
+    private readonly upload: UploadSession,
+    readonly index: number,
+    readonly length: number,
+    readonly buf: Buffer,
+    /** Called with the length of each piece once it is durable. */
+    private readonly onKept: (bytes: number) => void,
+  ) {
+    this.kept = upload.readPartial(index, buf.subarray(0, length));
+    this.received = this.kept;
+  }
+
+  /** `piece` arrived: appends it, and starts a piece write when the chunk is slow. */
+  append(piece: Buffer, offset = 0, end = piece.length): void {
+    if (this.failure !== undefined) throw this.failure.error;
+    piece.copy(this.buf, this.received, offset, end);
+    this.received += end - offset;
+    if (this.writing !== undefined || this.received === this.kept || this.received === this.length) return;
+    const now = performance.now();
+    if (this.unsavedSince === undefined) {
+      this.unsavedSince = now;
+      this.unsavedFrom = this.received - (end - offset);
+      return;
+    }
+    const age = now - this.unsavedSince;
+    if (age < PIECE_AFTER_MS) return;
+    const rate = (this.received - this.unsavedFrom) / age; // bytes per ms
+    if (rate > 0 && (this.length - this.received) / rate < PIECE_IF_LEFT_MS) return; // done soon: memory only
+    this.writePiece();
+  }
+
+  private writePiece(): void {
+    const offset = this.kept;
+    // Copied: the stream writes on into `buf`, and a sequential stream reuses it for the next chunk.
+    const data = Buffer.from(this.buf.subarray(offset, this.received));
+    const startedAt = performance.now();
+    this.unsavedSince = undefined;
+    this.writing = this.upload.putPiece(this.index, offset, data).then(
+      () => {
+        this.kept = offset + data.length;
+        this.writing = undefined;
+        this.onKept(data.length);
+        // Bytes that arrived during the write have waited since it started.
+        if (this.received > this.kept) {
+          this.unsavedSince = startedAt;
+          this.unsavedFrom = this.kept;
+        }
+      },
+      (err: unknown) => {
+        this.failure ??= { error: err };
+        this.writing = undefined;
+      },
+    );
+  }
+
+  /** Makes every received byte durable (after a failed attempt, or when stopping). */
+  async flush(): Promise<void> {
+    await this.writing;
+    if (this.failure === undefined && this.received > this.kept) {
+      this.writePiece();
+      await this.writing;
+    }
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  /** Waits for a piece write in flight (before the chunk itself is stored or `buf` reused). */
+  async settle(): Promise<void> {
+    await this.writing;
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+}
 
 // Errors a retry may cure: the connection, a stall, a server that lied about one response.
 function retryable(err: unknown): boolean {
@@ -144,16 +262,22 @@ class FileDownload {
   private readonly meter: ProgressMeter;
   private readonly done = new Set<number>();
   private lease: Lease | undefined;
+  private readonly budget: DownloadBudget;
+  private attempts = 0;
+  private fetched = 0; // body bytes received, all attempts
+  private durable = 0; // bytes of the file stored durably: complete chunks and pieces
 
   constructor(
     private readonly ctx: DownloadContext,
     private readonly t: DownloadTarget,
     private readonly opts: DownloadFileOptions,
-    private readonly upload: { id: number; chunkSize: number },
-    present: number[],
+    private readonly upload: UploadSession,
   ) {
-    for (const i of present) this.done.add(i);
-    this.meter = new ProgressMeter(t.size, undefined, present.reduce((n, i) => n + this.chunkLength(i), 0));
+    for (const i of upload.present) this.done.add(i);
+    const count = Math.ceil(t.size / upload.chunkSize);
+    for (let i = 0; i < count; i++) this.durable += upload.keptBytes(i, this.chunkLength(i));
+    this.meter = new ProgressMeter(t.size, undefined, this.durable);
+    this.budget = downloadBudget(t.size, upload.chunkSize, ctx.maxRetries);
   }
 
   attach(lease: Lease): void {
@@ -172,16 +296,39 @@ class FileDownload {
       if (now - this.lastReport < REPORT_INTERVAL_MS && this.meter.value < this.t.size) return;
       this.lastReport = now;
     }
-    this.opts.onProgress?.(this.meter.value, this.t.size, state);
+    this.opts.onProgress?.(this.meter.value, this.t.size, state, state === 'done' ? this.t.size : this.durable);
   }
 
-  private count(bytes: number): void {
-    this.meter.add(bytes);
-    this.report('downloading');
+  private readonly kept = (bytes: number): void => {
+    this.durable += bytes;
+  };
+
+  private exhausted(cause?: unknown): ModelCacheError {
+    return new ModelCacheError(
+      'DOWNLOAD_BUDGET_EXHAUSTED',
+      `${this.t.repo}/${this.t.path}: gave up after ${this.attempts} requests and ${this.fetched} bytes fetched for a ${this.t.size}-byte file ` +
+        `(budget ${this.budget.attempts} requests, ${this.budget.bytes} bytes); the server keeps breaking the transfer off`,
+      { cause },
+    );
+  }
+
+  /** Retries without progress are used up. When the server did send bytes of this file (it keeps
+   *  breaking transfers off), that spent the file's budget (the last error is the cause); a server that
+   *  never sent any gets its own error. */
+  private givingUp(err: unknown): unknown {
+    return this.fetched > 0 ? this.exhausted(err) : err;
+  }
+
+  /** Counts body bytes against the budget; throws past it (which abandons the connection). */
+  private fetchedBytes(n: number): void {
+    this.fetched += n;
+    if (this.fetched > this.budget.bytes) throw this.exhausted();
   }
 
   /** GET bytes [start, end] (end inclusive), resolving once or reusing the resolved URL. */
   private async get(signal: AbortSignal, start: number, end: number, ranged: boolean): Promise<FileResponse> {
+    if (this.attempts >= this.budget.attempts || this.fetched >= this.budget.bytes) throw this.exhausted();
+    this.attempts += 1;
     const base = { ...this.ctx.hub, signal, repo: this.t.repo, revision: this.t.commit, path: this.t.path };
     const range = ranged ? { start, end } : undefined;
     if (this.url !== undefined) {
@@ -196,7 +343,10 @@ class FileDownload {
     if (this.resolving !== undefined) {
       // Parallel ranges wait for the first one to learn the CDN URL instead of each resolving it.
       await this.resolving.catch(() => undefined);
-      if (this.url !== undefined) return this.get(signal, start, end, ranged);
+      if (this.url !== undefined) {
+        this.attempts -= 1; // counted again by the call below
+        return this.get(signal, start, end, ranged);
+      }
     }
     const pending = fetchFile({ ...base, range });
     this.resolving ??= pending;
@@ -233,39 +383,52 @@ class FileDownload {
     if (first !== undefined) throw first.error;
   }
 
+  /** After a failed attempt: keeps what arrived, then says whether the durable bytes grew since `before`. */
+  private async keep(chunk: ChunkInProgress, before: number): Promise<boolean> {
+    await chunk.flush();
+    return chunk.kept > before;
+  }
+
   private async fetchChunk(i: number, signal: AbortSignal): Promise<void> {
     const start = i * this.upload.chunkSize;
     const len = this.chunkLength(i);
     const buf = this.ctx.buffers.take(this.upload.chunkSize);
+    const chunk = new ChunkInProgress(this.upload, i, len, buf, this.kept);
     try {
-      let received = 0;
       let failures = 0;
-      while (received < len) {
-        const before = received;
+      while (chunk.received < len) {
+        const before = chunk.kept;
         try {
           // A file of one chunk is asked for whole: a 200 then is not a server ignoring Range.
           const whole = start === 0 && len === this.t.size;
-          const res = await this.get(signal, start + received, start + len - 1, !(whole && received === 0));
+          const res = await this.get(signal, start + chunk.received, start + len - 1, !(whole && chunk.received === 0));
           if (res.rangeIgnored) {
             abandonBody(res.body);
             throw new RangeIgnored();
           }
-          await pump(this.ctx, res, len - received, (piece) => {
-            piece.copy(buf, received);
-            received += piece.length;
-            this.count(piece.length);
+          await pump(this.ctx, res, len - chunk.received, (piece) => {
+            this.fetchedBytes(piece.length);
+            chunk.append(piece);
+            this.meter.add(piece.length);
+            this.report('downloading');
           });
         } catch (err) {
-          if (signal.aborted) throw signal.reason;
-          if (err instanceof RangeIgnored || !retryable(err)) throw err;
-          failures = received > before ? 1 : failures + 1; // bytes arrived: the counter starts again
-          if (failures > this.ctx.maxRetries) throw err;
+          if (signal.aborted || err instanceof RangeIgnored || !retryable(err)) {
+            await chunk.flush().catch(() => undefined); // stopping: keep what arrived
+            throw signal.aborted ? signal.reason : err;
+          }
+          // Only bytes kept durably count as progress: the failure count starts again when they grew.
+          failures = (await this.keep(chunk, before)) ? 1 : failures + 1;
+          if (failures > this.ctx.maxRetries) throw this.givingUp(err);
           await sleep(backoff(this.ctx, failures), signal);
         }
       }
-      await this.ctx.native.putChunk(this.upload.id, i, buf.subarray(0, len));
+      await chunk.settle();
+      await this.upload.putChunk(i, buf.subarray(0, len));
+      this.kept(len - chunk.kept);
       this.done.add(i);
     } finally {
+      await chunk.settle().catch(() => undefined);
       this.ctx.buffers.give(buf);
     }
   }
@@ -274,60 +437,79 @@ class FileDownload {
   private async sequential(signal: AbortSignal): Promise<void> {
     const cs = this.upload.chunkSize;
     const count = Math.ceil(this.t.size / cs);
-    let stored = [...this.done].reduce((n, i) => n + this.chunkLength(i), 0); // bytes of complete chunks
     const buf = this.ctx.buffers.take(cs);
+    let current: ChunkInProgress | undefined; // the first chunk not yet durable, received into `buf`
+    const next = (): ChunkInProgress | undefined => {
+      let i = 0;
+      while (i < count && this.done.has(i)) i++;
+      return i < count ? new ChunkInProgress(this.upload, i, this.chunkLength(i), buf, this.kept) : undefined;
+    };
     try {
-      let pos = 0; // next byte of the file the stream delivers
+      current = next();
       let failures = 0;
-      while (this.done.size < count) {
-        const resumeAt = pos;
+      while (current !== undefined) {
+        const resumeAt = current.index * cs + current.received;
+        const before = current.kept;
         const queue: Promise<void>[] = [];
         try {
           const res = await this.get(signal, resumeAt, this.t.size - 1, resumeAt > 0);
           // 206 continues where the last stream broke; 200 starts again from byte 0.
-          pos = res.statusCode === 206 ? resumeAt : 0;
+          let pos = res.statusCode === 206 ? resumeAt : 0;
           await pump(this.ctx, res, this.t.size - pos, (piece) => {
+            this.fetchedBytes(piece.length);
             let off = 0;
-            while (off < piece.length) {
-              const chunk = Math.floor(pos / cs);
-              const inChunk = pos - chunk * cs;
-              const len = this.chunkLength(chunk);
-              const n = Math.min(piece.length - off, len - inChunk);
-              if (!this.done.has(chunk)) {
-                piece.copy(buf, inChunk, off, off + n);
-                this.meter.set(stored + inChunk + n);
-                this.report('downloading');
-                if (inChunk + n === len) {
-                  stored += len;
-                  // Copied out: the stream goes on filling `buf` while this chunk is written.
-                  const data = Buffer.from(buf.subarray(0, len));
-                  queue.push(this.ctx.native.putChunk(this.upload.id, chunk, data).then(() => void this.done.add(chunk)));
-                }
+            while (off < piece.length && current !== undefined) {
+              const c: ChunkInProgress = current;
+              const at = c.index * cs + c.received; // the next byte the chunk in progress needs
+              if (pos < at) {
+                const skip = Math.min(piece.length - off, at - pos); // held already (done or received)
+                pos += skip;
+                off += skip;
+                continue;
               }
+              const n = Math.min(piece.length - off, c.length - c.received);
+              c.append(piece, off, off + n);
+              this.meter.add(n);
+              this.report('downloading');
               pos += n;
               off += n;
+              if (c.received === c.length) {
+                // Copied out: the stream goes on filling `buf` with the next chunk while this one is written.
+                const data = Buffer.from(buf.subarray(0, c.length));
+                queue.push(
+                  c.settle().then(async () => {
+                    const before = c.kept;
+                    await this.upload.putChunk(c.index, data);
+                    this.kept(c.length - before);
+                  }),
+                );
+                this.done.add(c.index); // not fetched again by this stream; commit waits for the queue
+                current = next();
+              }
             }
           });
           await Promise.all(queue);
         } catch (err) {
           await Promise.allSettled(queue);
-          if (signal.aborted) throw signal.reason;
-          if (!retryable(err)) throw err;
-          failures = pos > resumeAt ? 1 : failures + 1;
-          if (failures > this.ctx.maxRetries) throw err;
-          // Resume at the start of the chunk in progress: its partial bytes are not kept.
-          pos = Math.floor(pos / cs) * cs;
+          if (signal.aborted || !retryable(err)) {
+            await current?.flush().catch(() => undefined); // stopping: keep what arrived
+            throw signal.aborted ? signal.reason : err;
+          }
+          const grew = queue.length > 0 || (current !== undefined && (await this.keep(current, before)));
+          failures = grew ? 1 : failures + 1;
+          if (failures > this.ctx.maxRetries) throw this.givingUp(err);
           await sleep(backoff(this.ctx, failures), signal);
         }
       }
     } finally {
+      await current?.settle().catch(() => undefined);
       this.ctx.buffers.give(buf);
     }
   }
 
   async commit(): Promise<NativeFileInfo> {
     this.report('verifying');
-    const info = await this.ctx.native.commitUpload(this.upload.id, {
+    const info = await this.upload.commit({
       repo: this.t.repo,
       path: this.t.path,
       size: this.t.size,
@@ -373,8 +555,8 @@ async function downloadUnderLease(ctx: DownloadContext, t: DownloadTarget, opts:
         opts.onProgress?.(t.size, t.size, 'done');
         return already;
       }
-      const upload = await ctx.native.beginUpload({ size: t.size, resumeKey: key, sha256: t.sha256, wantSha1: t.sha256 === undefined });
-      const file = new FileDownload(ctx, t, opts, upload, upload.present);
+      const upload = await UploadSession.begin(ctx.native, { size: t.size, resumeKey: key, sha256: t.sha256, wantSha1: t.sha256 === undefined });
+      const file = new FileDownload(ctx, t, opts, upload);
       file.attach(got);
       await file.run(signal);
       return await file.commit();

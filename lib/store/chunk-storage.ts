@@ -6,6 +6,7 @@ import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, Nati
 import { binding } from '../binding';
 import { invalidArgument } from '../errors';
 import { FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
+import { UploadSession } from './upload-session';
 
 export { FileReader, type ReadRangeOptions } from './file-reader';
 
@@ -166,30 +167,24 @@ export class ChunkStorage {
     const native = this[kNative];
     options.signal?.throwIfAborted();
     const size = data instanceof Uint8Array ? data.byteLength : options.size;
-    const upload = await native.beginUpload({ size, sha256: options.sha256, wantSha1: options.gitSha1 !== undefined });
+    const upload = await UploadSession.begin(native, {
+      size,
+      sha256: options.sha256,
+      wantSha1: options.gitSha1 !== undefined,
+      writeConcurrency: this.writeConcurrency,
+    });
     const cs = upload.chunkSize;
-    const inflight = new Set<Promise<void>>();
     // Staging buffers of the stream path, reused once their chunk is durable: memory stays at
     // (writeConcurrency + 1) chunks however large the file, instead of a new chunk-sized buffer per chunk.
     const spare: Buffer[] = [];
-    let failure: { error: unknown } | undefined;
     let stored = 0;
     const put = async (index: number, chunk: Uint8Array, recycle?: Buffer): Promise<void> => {
-      while (inflight.size >= this.writeConcurrency) await Promise.race(inflight);
-      if (failure !== undefined) throw failure.error;
       options.signal?.throwIfAborted();
-      const p = native.putChunk(upload.id, index, chunk).then(
-        () => {
-          stored += chunk.byteLength;
-          if (recycle) spare.push(recycle);
-          options.onProgress?.(stored, size);
-        },
-        (err: unknown) => {
-          failure ??= { error: err };
-        },
-      );
-      const tracked = p.finally(() => inflight.delete(tracked));
-      inflight.add(tracked);
+      await upload.queueChunk(index, chunk, () => {
+        stored += chunk.byteLength;
+        if (recycle) spare.push(recycle);
+        options.onProgress?.(stored, size);
+      });
     };
     try {
       let total = 0;
@@ -219,10 +214,9 @@ export class ChunkStorage {
         }
         if (fill > 0) await put(index++, staging.subarray(0, fill));
       }
-      await Promise.all(inflight);
-      if (failure !== undefined) throw failure.error;
+      await upload.drain();
       options.signal?.throwIfAborted();
-      return await native.commitUpload(upload.id, {
+      return await upload.commit({
         repo,
         path,
         size: total,
@@ -230,8 +224,7 @@ export class ChunkStorage {
         gitSha1: options.gitSha1,
       });
     } catch (err) {
-      await Promise.allSettled(inflight);
-      await native.abortUpload(upload.id).catch(() => undefined);
+      await upload.abort();
       throw err;
     }
   }

@@ -63,6 +63,10 @@ describe('downloads across processes', () => {
     expect(before.bytesDone).toBeGreaterThan(0);
     const upload = ChunkStorage.native(cache.storage).listUploads().find((u) => u.size === MODEL_SIZE)!;
     expect(upload.present.length).toBeGreaterThanOrEqual(3);
+    // The manifest counts only what a crash keeps: stored files, durable chunks and pieces.
+    const storedFiles = FP32_FILES.reduce((n, p) => n + (cache!.storage.fileInfo(REPO, p)?.size ?? 0), 0);
+    const durable = upload.present.reduce((n, i) => n + Math.min(MiB, MODEL_SIZE - i * MiB), 0) + upload.partial.reduce((n, p) => n + p.kept, 0);
+    expect(before.bytesDone).toBeLessThanOrEqual(storedFiles + durable);
 
     await settle(hub); // the killed child's responses are logged once the server sees them closed
     hub.resetStats();
@@ -70,8 +74,8 @@ describe('downloads across processes', () => {
     expect(r.variant.status).toBe('downloaded');
     const chunkLength = (i: number): number => Math.min(MiB, MODEL_SIZE - i * MiB);
     const missing = [...Array(Math.ceil(MODEL_SIZE / MiB)).keys()].filter((i) => !upload.present.includes(i));
-    // Re-fetched: exactly the chunks that were in flight or not started, nothing durable.
-    expect(bytesFor(hub, /^model\.onnx$/)).toBe(missing.reduce((n, i) => n + chunkLength(i), 0));
+    // Re-fetched: exactly the bytes not durable (chunks in flight or not started, less their pieces).
+    expect(bytesFor(hub, /^model\.onnx$/)).toBe(missing.reduce((n, i) => n + chunkLength(i), 0) - upload.partial.reduce((n, p) => n + p.kept, 0));
     await expectFilesMatch(cache, hub, REPO, FP32_FILES);
   });
 

@@ -88,7 +88,7 @@ function select(m: Manifest, o: PullOptions): Selection {
   return { variants, files: extra, targets: paths.map((p) => targetOf(m, p)) };
 }
 
-/** Bytes of the targets durably stored: whole files, plus the committed chunks of unfinished uploads. */
+/** Bytes of the targets durably stored: whole files, plus the committed chunks and pieces of unfinished uploads. */
 export function storedBytes(native: NativeStore, targets: readonly DownloadTarget[]): number {
   const uploads = new Map(native.listUploads().map((u) => [u.resumeKey, u]));
   let n = 0;
@@ -99,6 +99,7 @@ export function storedBytes(native: NativeStore, targets: readonly DownloadTarge
     }
     const u = uploads.get(contentKey(t));
     if (u !== undefined) for (const i of u.present) n += Math.max(0, Math.min(u.chunkSize, t.size - i * u.chunkSize));
+    if (u !== undefined) for (const p of u.partial) n += p.kept; // parts of chunks in progress (pieces)
   }
   return n;
 }
@@ -211,6 +212,9 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       view?.finish(false);
       const interrupted = ctx.signal.aborted;
       const result = doc(false, interrupted);
+      // The variants' statuses as recorded (failed, with the error), not as they were before the pull.
+      const recorded = m === null ? null : await cache.getManifest(m.repo).catch(() => null);
+      result.variants = result.variants.map((v) => ({ name: v.name, status: recorded?.variants.find((x) => x.name === v.name)?.status ?? v.status }));
       if (interrupted) {
         if (out.json) out.jsonLine(result);
         if (!out.quiet) {

@@ -6,6 +6,8 @@
 //   mc.blobs    sha256 (32 bytes)               -> BlobRecord: where the content's chunks are
 //   mc.chunks   seq (u64 BE) index (u32 BE)     -> ChunkHeader, zero padding up to kPayloadOffset, payload
 //   mc.uploads  seq (u64 BE)                    -> UploadRecord: a blob being written (not yet visible)
+//               seq index (u32 BE) offset (u32 BE) -> PieceHeader, payload: received prefix of a chunk not
+//                                                  yet complete (a key range after the upload's record)
 //   mc.docs     kind 0x00 name (UTF-8)          -> opaque bytes (JSON manifests, leases)
 // Keys use the default lexicographic byte order; fixed-width integers in keys are big-endian so that
 // byte order is numeric order. Values are little-endian.
@@ -96,6 +98,18 @@ struct ChunkKey {
   ChunkKey(uint64_t seq, uint32_t index) {
     put_be64(bytes, seq);
     put_be32(bytes + 8, index);
+  }
+};
+
+/** mc.uploads key of a piece: bytes [offset, offset+len) of chunk `index` of upload `seq`. Sorts right
+ *  after the upload's own 8-byte key; readers of upload records skip keys that are not 8 bytes. */
+struct PieceKey {
+  static constexpr size_t kSize = 16;
+  uint8_t bytes[kSize];
+  PieceKey(uint64_t seq, uint32_t index, uint32_t offset) {
+    put_be64(bytes, seq);
+    put_be32(bytes + 8, index);
+    put_be32(bytes + 12, offset);
   }
 };
 
@@ -198,6 +212,29 @@ struct ChunkHeader {
     payload_len = get_u32(p + 20);
     crc32c = get_u32(p + 24);
     return true;
+  }
+};
+
+/** First bytes of a piece value (mc.uploads, 16-byte key); the payload follows at kSize. */
+struct PieceHeader {
+  static constexpr size_t kSize = 16;
+  static constexpr uint32_t kMagic = 0x4350434D;  // "MCPC" little-endian
+  uint32_t payload_len = 0;
+  uint32_t crc32c = 0;  // of the payload
+
+  void encode(uint8_t out[kSize], uint32_t (*crc)(uint32_t, const void*, size_t)) const {
+    put_u32(out + 0, kMagic);
+    put_u32(out + 4, payload_len);
+    put_u32(out + 8, crc32c);
+    put_u32(out + 12, crc(0, out, 12));
+  }
+  /** False when damaged (magic, header checksum, or a value shorter than the payload it announces). */
+  bool decode(const void* data, size_t len, uint32_t (*crc)(uint32_t, const void*, size_t)) {
+    auto p = static_cast<const uint8_t*>(data);
+    if (len < kSize || get_u32(p) != kMagic || crc(0, p, 12) != get_u32(p + 12)) return false;
+    payload_len = get_u32(p + 4);
+    crc32c = get_u32(p + 8);
+    return len >= kSize + uint64_t(payload_len);
   }
 };
 

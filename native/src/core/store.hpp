@@ -51,6 +51,7 @@ struct UploadInfo {
   std::optional<uint64_t> size;
   std::string resume_key;
   std::vector<uint32_t> present;  // chunk indexes already durable (resume)
+  std::vector<std::pair<uint32_t, uint32_t>> partial;  // (index, bytes kept) of chunks begun, not complete
   uint64_t created_ms = 0;
   uint64_t updated_ms = 0;
   uint32_t owner_pid = 0;
@@ -129,6 +130,13 @@ class Store : public std::enable_shared_from_this<Store> {
   void begin_upload(const UploadParams& p, std::function<void(const Error&, const UploadInfo&)> cb);
   /** Stores chunk `index` of upload `id`. `data` must stay valid until `cb` runs. */
   void put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t len, Done cb);
+  /** Stores bytes [offset, offset+len) of chunk `index` of upload `id` durably as a piece: `offset` must
+   *  be the number of bytes of that chunk already kept (its pieces so far). put_chunk of the chunk, abort
+   *  and commit delete its pieces. `data` must stay valid until `cb` runs. */
+  void put_piece(uint64_t id, uint32_t index, uint32_t offset, const uint8_t* data, size_t len, Done cb);
+  /** Copies the kept prefix of chunk `index` of upload `id` (its CRC-checked pieces, in order) into
+   *  `dst` (up to `cap` bytes); `*len` is the number of bytes copied. */
+  Error read_partial(uint64_t id, uint32_t index, uint8_t* dst, size_t cap, size_t* len) const;
   void commit_upload(uint64_t id, const CommitParams& p, std::function<void(const Error&, const FileInfo&)> cb);
   void abort_upload(uint64_t id, Done cb);
   /** Names existing content (by sha256) as (repo, path) without copying it: deduplication. */

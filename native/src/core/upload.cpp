@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 
 #include "core/chunk_read.hpp"
 #include "core/crc32c.hpp"
@@ -90,6 +91,70 @@ uint64_t next_seq(MDBX_txn* txn, const Tables& t, int* rc) {
   MDBX_val nd{buf, 8};
   *rc = mdbx_put(txn, t.meta, &k, &nd, MDBX_UPSERT);
   return seq;
+}
+
+// ---- pieces: the kept prefix of a chunk not yet complete (format.hpp PieceKey) -----------------------
+
+// Walks the pieces of upload `seq` in key order (chunk `only` alone when given) and works out, for each
+// chunk, its kept prefix: the pieces that follow each other from offset 0 with sound headers and CRC32C.
+// A piece after a gap or a damaged one is not part of it. `copy`, when given, receives chunk `only`'s
+// kept bytes (at most `cap`).
+Error kept_prefixes(MDBX_txn* txn, const Tables& t, uint64_t seq, std::optional<uint32_t> only,
+                    std::map<uint32_t, uint32_t>* kept, uint8_t* copy = nullptr, size_t cap = 0) {
+  MDBX_cursor* cur = nullptr;
+  int rc = mdbx_cursor_open(txn, t.uploads, &cur);
+  if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
+  format::PieceKey first(seq, only.value_or(0), 0);
+  std::map<uint32_t, bool> broken;
+  MDBX_val k{first.bytes, sizeof first.bytes}, d;
+  for (rc = mdbx_cursor_get(cur, &k, &d, MDBX_SET_RANGE); rc == MDBX_SUCCESS; rc = mdbx_cursor_get(cur, &k, &d, MDBX_NEXT)) {
+    auto kp = static_cast<const uint8_t*>(k.iov_base);
+    if (k.iov_len != format::PieceKey::kSize || format::get_be64(kp) != seq) break;
+    uint32_t index = format::get_be32(kp + 8), offset = format::get_be32(kp + 12);
+    if (only && index != *only) break;
+    if (broken[index]) continue;
+    uint32_t& n = (*kept)[index];
+    format::PieceHeader h;
+    auto payload = static_cast<const uint8_t*>(d.iov_base) + format::PieceHeader::kSize;
+    if (offset != n || !h.decode(d.iov_base, d.iov_len, crc32c) || crc32c(0, payload, h.payload_len) != h.crc32c) {
+      broken[index] = true;
+      continue;
+    }
+    if (copy) {
+      if (n + uint64_t(h.payload_len) > cap) {
+        broken[index] = true;
+        continue;
+      }
+      std::memcpy(copy + n, payload, h.payload_len);
+    }
+    n += h.payload_len;
+  }
+  mdbx_cursor_close(cur);
+  if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "scan pieces"};
+  for (auto it = kept->begin(); it != kept->end();) it = it->second == 0 ? kept->erase(it) : std::next(it);
+  return {};
+}
+
+// Deletes the pieces of upload `seq`: all, or those of chunk `index` at offsets >= `from`.
+Error delete_pieces(MDBX_txn* txn, const Tables& t, uint64_t seq, std::optional<uint32_t> index = std::nullopt, uint32_t from = 0) {
+  MDBX_cursor* cur = nullptr;
+  int rc = mdbx_cursor_open(txn, t.uploads, &cur);
+  if (rc != MDBX_SUCCESS) return Error{rc, "open cursor"};
+  format::PieceKey first(seq, index.value_or(0), index ? from : 0);
+  for (;;) {
+    // Re-seek after every delete rather than rely on where a delete leaves the cursor.
+    MDBX_val k{first.bytes, sizeof first.bytes}, d;
+    rc = mdbx_cursor_get(cur, &k, &d, MDBX_SET_RANGE);
+    if (rc != MDBX_SUCCESS) break;
+    auto kp = static_cast<const uint8_t*>(k.iov_base);
+    if (k.iov_len != format::PieceKey::kSize || format::get_be64(kp) != seq) break;
+    if (index && format::get_be32(kp + 8) != *index) break;
+    rc = mdbx_cursor_del(cur, MDBX_UPSERT);
+    if (rc != MDBX_SUCCESS) break;
+  }
+  mdbx_cursor_close(cur);
+  if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "delete pieces"};
+  return {};
 }
 
 }  // namespace
@@ -231,10 +296,16 @@ void Store::begin_upload(const UploadParams& p, std::function<void(const Error&,
                 std::memcpy(res->sha256->data(), rec.sha256, 32);
               }
               for (auto& c : res->chunks) res->info.present.push_back(c.first);
+              std::map<uint32_t, uint32_t> kept;
+              if (!(e = kept_prefixes(txn, t, found, std::nullopt, &kept)).ok()) return e;
+              for (auto& [index, n] : kept)
+                if (!std::binary_search(res->info.present.begin(), res->info.present.end(), index))
+                  res->info.partial.emplace_back(index, n);
               return {};
             }
             // Same key, different content: the old partial upload is useless.
             Error e = detail::delete_chunks(txn, t, found);
+            if (e.ok()) e = delete_pieces(txn, t, found);
             if (!e.ok()) return e;
             format::SeqKey key(found);
             MDBX_val dk{key.bytes, sizeof key.bytes};
@@ -334,6 +405,8 @@ void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t l
         h.crc32c = detail::copy_crc(out + format::kPayloadOffset, data, len);
         h.encode(out, crc32c);
         std::memset(out + ChunkHeader::kSize, 0, format::kPayloadOffset - ChunkHeader::kSize);
+        // The chunk's pieces, if it was received in parts, go in the same transaction.
+        if (!(e = delete_pieces(txn, t, id, index)).ok()) return e;
         rec.updated_ms = now_ms();  // heartbeat: this upload's owner is alive
         rec.owner_pid = uint32_t(::getpid());
         return write_upload(txn, t, id, rec);
@@ -359,6 +432,7 @@ void Store::abort_upload(uint64_t id, Done cb) {
       [env, id](MDBX_txn* txn) -> Error {
         const Tables& t = env->tables();
         Error e = detail::delete_chunks(txn, t, id);
+        if (e.ok()) e = delete_pieces(txn, t, id);
         if (!e.ok()) return e;
         format::SeqKey key(id);
         MDBX_val k{key.bytes, sizeof key.bytes};
@@ -492,6 +566,7 @@ void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void
           } else {
             return e;
           }
+          if (!(e = delete_pieces(txn, t, seq)).ok()) return e;
           format::SeqKey key(seq);
           MDBX_val k{key.bytes, sizeof key.bytes};
           int rc = mdbx_del(txn, t.uploads, &k, nullptr);
@@ -511,6 +586,71 @@ void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void
   },
   // A step that throws (bad_alloc in a hash state or a message) fails the commit with a typed error.
   [cb](const Error& e) { cb(e, FileInfo{}); });
+}
+
+void Store::put_piece(uint64_t id, uint32_t index, uint32_t offset, const uint8_t* data, size_t len, Done cb) {
+  Error e = check_open();
+  if (e.ok() && read_only()) e = Error{MC_ERR_READ_ONLY, "upload"};
+  std::shared_ptr<UploadState> s = e.ok() ? env_->uploads().find(id) : nullptr;
+  if (e.ok() && !s) e = Error{MC_ERR_NOT_FOUND, "upload " + std::to_string(id) + " is not open in this process"};
+  if (e.ok()) {
+    std::lock_guard<std::mutex> lock(s->mu);
+    uint64_t limit = s->chunk_size;
+    if (s->size) {
+      uint64_t count = format::chunk_count(*s->size, s->chunk_size);
+      limit = index < count ? std::min<uint64_t>(s->chunk_size, *s->size - uint64_t(index) * s->chunk_size) : 0;
+    }
+    if (s->finished) e = Error{MC_ERR_NOT_FOUND, "upload " + std::to_string(id) + " was committed or aborted"};
+    else if (s->durable(index)) e = Error{MC_ERR_INVALID_ARGUMENT, "chunk " + std::to_string(index) + " is already complete"};
+    else if (len == 0 || offset + uint64_t(len) > limit)
+      e = Error{MC_ERR_INVALID_ARGUMENT, "piece [" + std::to_string(offset) + ", +" + std::to_string(len) + ") outside chunk " +
+                                             std::to_string(index) + " (" + std::to_string(limit) + " bytes)"};
+  }
+  if (!e.ok()) return cb(e);
+  auto env = env_;
+  env_->writer().submit(
+      [env, id, index, offset, data, len](MDBX_txn* txn) -> Error {
+        const Tables& t = env->tables();
+        UploadRecord rec;
+        Error e = read_upload(txn, t, id, &rec);
+        if (!e.ok()) return e;
+        std::map<uint32_t, uint32_t> kept;
+        if (!(e = kept_prefixes(txn, t, id, index, &kept)).ok()) return e;
+        uint32_t have = kept.count(index) ? kept[index] : 0;
+        if (offset != have)
+          return Error{MC_ERR_INVALID_ARGUMENT, "piece at offset " + std::to_string(offset) + " of chunk " + std::to_string(index) +
+                                                    ", which has " + std::to_string(have) + " bytes kept"};
+        // Whatever lies past the kept prefix (a damaged piece and those after it) is replaced.
+        if (!(e = delete_pieces(txn, t, id, index, have)).ok()) return e;
+        format::PieceKey key(id, index, offset);
+        MDBX_val k{key.bytes, sizeof key.bytes};
+        MDBX_val d{nullptr, format::PieceHeader::kSize + len};
+        int rc = mdbx_put(txn, t.uploads, &k, &d, MDBX_UPSERT | MDBX_RESERVE);
+        if (rc != MDBX_SUCCESS) return Error{rc, "store piece of chunk " + std::to_string(index)};
+        auto out = static_cast<uint8_t*>(d.iov_base);
+        format::PieceHeader h;
+        h.payload_len = uint32_t(len);
+        h.crc32c = detail::copy_crc(out + format::PieceHeader::kSize, data, len);
+        h.encode(out, crc32c);
+        rec.updated_ms = now_ms();  // heartbeat, as put_chunk
+        rec.owner_pid = uint32_t(::getpid());
+        return write_upload(txn, t, id, rec);
+      },
+      [cb](const Error& e) { cb(e); }, len);
+}
+
+Error Store::read_partial(uint64_t id, uint32_t index, uint8_t* dst, size_t cap, size_t* len) const {
+  *len = 0;
+  Error e = check_open();
+  if (!e.ok()) return e;
+  ReadTxn r;
+  if (!(e = env_->begin_read(&r.txn)).ok()) return e;
+  UploadRecord rec;
+  if (!(e = read_upload(r.txn, env_->tables(), id, &rec)).ok()) return e;
+  std::map<uint32_t, uint32_t> kept;
+  if (!(e = kept_prefixes(r.txn, env_->tables(), id, index, &kept, dst, cap)).ok()) return e;
+  *len = kept.count(index) ? kept[index] : 0;
+  return {};
 }
 
 Error Store::list_uploads(std::vector<UploadInfo>* out) const {
@@ -537,6 +677,10 @@ Error Store::list_uploads(std::vector<UploadInfo>* out) const {
     std::vector<std::pair<uint32_t, uint32_t>> chunks;
     if (!(e = scan_chunks(*env_, r.txn, t, info.id, &chunks)).ok()) break;
     for (auto& c : chunks) info.present.push_back(c.first);
+    std::map<uint32_t, uint32_t> kept;
+    if (!(e = kept_prefixes(r.txn, t, info.id, std::nullopt, &kept)).ok()) break;
+    for (auto& [index, n] : kept)
+      if (!std::binary_search(info.present.begin(), info.present.end(), index)) info.partial.emplace_back(index, n);
     out->push_back(std::move(info));
   }
   if (!e.ok()) return e;

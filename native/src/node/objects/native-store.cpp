@@ -52,6 +52,9 @@ Napi::Function NativeStore::Init(Napi::Env env) {
       TaggedMethod<NativeStore, &NativeStore::JS_putDoc>(env, "putDoc"),
       TaggedMethod<NativeStore, &NativeStore::JS_listDocs>(env, "listDocs"),
       TaggedMethod<NativeStore, &NativeStore::JS_materialize>(env, "materialize"),
+      // partial chunks of an upload (pieces)
+      TaggedMethod<NativeStore, &NativeStore::JS_putPiece>(env, "putPiece"),
+      TaggedMethod<NativeStore, &NativeStore::JS_readPartial>(env, "readPartial"),
   });
 }
 
@@ -372,6 +375,40 @@ Napi::Value NativeStore::JS_abortUpload(const Napi::CallbackInfo& info) {
     q->Finish(op, [e](Napi::Env env, Napi::Promise::Deferred& d) { Settle(env, d, e, env.Undefined()); });
   });
   return promise;
+}
+
+// ---- partial chunks of an upload (pieces) -------------------------------------------------------------
+
+Napi::Value NativeStore::JS_putPiece(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t id = 0, index = 0, offset = 0;
+  const uint8_t* data = nullptr;
+  size_t len = 0;
+  if (!GetUint(info, 0, "id", UINT64_MAX, &id) || !GetUint(info, 1, "index", UINT32_MAX, &index) ||
+      !GetUint(info, 2, "offset", UINT32_MAX, &offset) || !GetBytes(info, 3, "data", &data, &len))
+    return env.Undefined();
+  if (!store_ || closed_) return RejectClosed(env);
+  uint64_t op;
+  // As putChunk: the Buffer stays referenced until the writer has copied it.
+  Napi::Promise promise = queue_->Start(env, &op, info[3]);
+  store_->put_piece(id, uint32_t(index), uint32_t(offset), data, len, [q = queue_, op](const Error& e) {
+    q->Finish(op, [e](Napi::Env env, Napi::Promise::Deferred& d) { Settle(env, d, e, env.Undefined()); });
+  });
+  return promise;
+}
+
+Napi::Value NativeStore::JS_readPartial(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint64_t id = 0, index = 0;
+  const uint8_t* data = nullptr;
+  size_t cap = 0;
+  if (!GetUint(info, 0, "id", UINT64_MAX, &id) || !GetUint(info, 1, "index", UINT32_MAX, &index) ||
+      !GetBytes(info, 2, "dest", &data, &cap) || !RequireOpen(env))
+    return env.Undefined();
+  size_t len = 0;
+  Error e = store_->read_partial(id, uint32_t(index), const_cast<uint8_t*>(data), cap, &len);
+  if (!e.ok()) return ThrowStoreError(env, e);
+  return Napi::Number::New(env, double(len));
 }
 
 Napi::Value NativeStore::JS_linkFile(const Napi::CallbackInfo& info) {

@@ -47,6 +47,10 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
   Napi::Value JS_listDocs(const Napi::CallbackInfo& info);
   Napi::Value JS_materialize(const Napi::CallbackInfo& info);
 
+  // ---- partial chunks of an upload (pieces) ----
+  Napi::Value JS_putPiece(const Napi::CallbackInfo& info);
+  Napi::Value JS_readPartial(const Napi::CallbackInfo& info);
+
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);
   /** A promise rejected with MC_ERR_CLOSED, for async entry points called on a closed store. */

@@ -26,6 +26,14 @@ Napi::Object UploadInfoToJs(Napi::Env env, const UploadInfo& u) {
   Napi::Array present = Napi::Array::New(env, u.present.size());
   for (size_t i = 0; i < u.present.size(); i++) present.Set(uint32_t(i), Num(env, u.present[i]));
   o.Set("present", present);
+  Napi::Array partial = Napi::Array::New(env, u.partial.size());
+  for (size_t i = 0; i < u.partial.size(); i++) {
+    Napi::Object p = Napi::Object::New(env);
+    p.Set("index", Num(env, u.partial[i].first));
+    p.Set("kept", Num(env, u.partial[i].second));
+    partial.Set(uint32_t(i), p);
+  }
+  o.Set("partial", partial);
   o.Set("createdAt", Num(env, u.created_ms));
   o.Set("updatedAt", Num(env, u.updated_ms));
   o.Set("ownerPid", Num(env, u.owner_pid));
