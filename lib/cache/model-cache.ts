@@ -3,7 +3,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { hostname, homedir } from 'node:os';
 import path from 'node:path';
 import type { NativeStore } from '../../binding';
-import { HubError, ModelCacheError } from '../errors';
+import { HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fileMetadata } from '../hub/file-metadata';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { resolveHubConfig, type HubClientOptions } from '../hub/resolve-hub-config';
@@ -181,7 +181,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   }
 
   private check(): void {
-    if (this.closed) throw new ModelCacheError('MC_ERR_CLOSED', 'The model cache is closed');
+    if (this.closed) throw new ModelStoreError('MC_ERR_CLOSED', 'The model cache is closed');
   }
 
   private get offline(): boolean {
@@ -556,7 +556,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.closing.abort(new ModelCacheError('MC_ERR_CLOSED', 'The model cache was closed'));
+    this.closing.abort(new ModelStoreError('MC_ERR_CLOSED', 'The model cache was closed'));
     this.storage.close();
   }
 

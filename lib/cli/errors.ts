@@ -1,6 +1,6 @@
 // How the CLI reports failures: `error CODE: message` plus a one-line fix keyed by the code, and which exit
 // code a failure gets (0 ok, 1 failure, 2 usage, 130 interrupted).
-import { HubError, ModelCacheError, ModelStoreError } from '../errors';
+import { brandErrorClass, HubError, ModelCacheError, ModelStoreError, type ErrorCode } from '../errors';
 import type { ErrorInfo } from './output/json-shapes';
 
 export const EXIT_OK = 0;
@@ -9,24 +9,23 @@ export const EXIT_USAGE = 2;
 /** 128 + SIGINT, as shells report a process stopped by Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
 
-const USAGE_BRAND = Symbol.for('model-cache.error.usage');
-
 /** A mistake in how the command was called: exit 2. */
 export class UsageError extends ModelCacheError {
-  readonly [USAGE_BRAND] = true;
+  static {
+    brandErrorClass(this, 'usage');
+  }
+
+  declare readonly code: 'USAGE';
 
   constructor(message: string, readonly hint?: string) {
     super('USAGE', message);
     this.name = 'UsageError';
   }
-
-  // ModelCacheError's hasInstance answers for every branded error: a subclass needs its own brand check.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USAGE_BRAND] === true;
-  }
 }
 
-const HINTS: Record<string, string> = {
+// One hint per code, the only such table: docs/ERRORS.md shows these same hints (and
+// test/native/09.error-tables.test.ts checks that it does).
+const HINTS: Partial<Record<ErrorCode, string>> = {
   USAGE: 'see `model-cache <command> --help`',
   HUB_GATED_REPO: 'request access on the Hub and pass --token (or set HF_TOKEN)',
   HUB_REPO_NOT_FOUND: 'check the repo id; a private repo needs --token (or HF_TOKEN)',
@@ -43,12 +42,20 @@ const HINTS: Record<string, string> = {
   HUB_INVALID_FILENAME: 'file paths are relative to the repo root, without ".."',
   HUB_INVALID_REVISION: 'a revision is a branch, tag, refs/pr/N or a commit sha',
   HUB_ABORTED: 'run the same command again to resume',
+  HUB_REDIRECT_LOOP: 'the server redirects in a loop: check --endpoint / HF_ENDPOINT, or retry later',
+  HUB_INSECURE_REDIRECT: 'the server redirected from https to http: check --endpoint / HF_ENDPOINT',
+  HUB_RESPONSE_TOO_LARGE: 'the server sent an oversized answer: check --endpoint / HF_ENDPOINT',
+  HUB_TOKEN_UNREADABLE: 'the token file (HF_TOKEN_PATH or ~/.cache/huggingface/token) cannot be read: fix its permissions or pass --token',
+  HUB_DNS_FAILURE: 'the Hub host name did not resolve: check the network and --endpoint / HF_ENDPOINT',
   CACHE_NOT_CACHED: 'run without --offline, or `model-cache pull` it first',
   CACHE_OUTDATED: 'run `model-cache pull` again to fetch the current files',
   CACHE_UNKNOWN_VARIANT: '`model-cache scan <repo>` lists the variants',
   CACHE_AMBIGUOUS_VARIANT: 'name the variant in full, e.g. onnx/q4f16',
   DOWNLOAD_INTERRUPTED: 'run the same pull again to resume',
   DOWNLOAD_STALLED: 'the connection stalled: run the same pull again to resume',
+  DOWNLOAD_BUDGET_EXHAUSTED: 'the download kept failing: check the network, then run the same pull again to resume',
+  REPAIR_FAILED: 'the damaged files could not be fetched again: `model-cache rm` the repo and pull it again',
+  EXPORT_UNSAFE_DESTINATION: 'the destination holds a symlink or a non-directory: export into a new, empty directory',
   HF_CACHE_NOT_FOUND: 'pass the huggingface_hub cache directory (HF_HUB_CACHE), e.g. ~/.cache/huggingface/hub',
   MANIFEST_INVALID: '`model-cache rm <repo>` then pull it again',
   MC_ERR_HASH_MISMATCH: 'the server sent corrupt bytes; run pull again',
@@ -65,7 +72,7 @@ const HINTS: Record<string, string> = {
 };
 
 export function hintFor(code: string): string | null {
-  return HINTS[code] ?? null;
+  return HINTS[code as ErrorCode] ?? null;
 }
 
 /** Code, message and hint of any thrown value. */
@@ -84,6 +91,7 @@ export function exitCodeFor(err: unknown): number {
   if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
     return EXIT_USAGE;
   }
+  if (code === 'INTERRUPTED') return EXIT_INTERRUPTED;
   return EXIT_FAILURE;
 }
 
