@@ -2,6 +2,14 @@
 // no-misused-promises, which catch the async mistakes the type checker lets through.
 import tseslint from 'typescript-eslint';
 
+const NO_PLAIN_ERRORS = [
+  { selector: "NewExpression[callee.name='Error']", message: 'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.' },
+  { selector: "CallExpression[callee.name='Error']", message: 'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.' },
+];
+const NO_ERROR_SUBCLASSES = [
+  { selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']", message: 'Extend ModelCacheError (branded with brandErrorClass), not Error, so the error has a stable `code`.' },
+];
+
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'deps/', '.bench/', '.venv/', 'node_modules/', '**/*.js', '**/*.mjs', 'python/'] },
   ...tseslint.configs.strictTypeChecked,
@@ -22,6 +30,25 @@ export default tseslint.config(
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // Destructuring a field away (`const { owner: _o, ...rest } = v`) is how fields are dropped.
       '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Issue 10.5: every error that leaves the library has a stable `code`. A plain Error has none, so lib/
+    // throws ModelCacheError / ModelStoreError / HubError (lib/errors.ts; codes in docs/ERRORS.md), or
+    // TypeError / RangeError from invalidArgument() for bad arguments.
+    files: ['lib/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...NO_PLAIN_ERRORS, ...NO_ERROR_SUBCLASSES],
+    },
+  },
+  {
+    // Allow-list for classes that extend Error directly: lib/errors.ts defines the root, ModelCacheError;
+    // the others never leave the library. ServeError and
+    // ServeRedirect become HTTP answers (lib/serve/exchange.ts); RangeIgnored is caught in the file that
+    // throws it; the fixture Hub answers MalformedUrl with a 400.
+    files: ['lib/errors.ts', 'lib/serve/errors.ts', 'lib/download/download-file.ts', 'lib/testing/fixture-hub.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...NO_PLAIN_ERRORS],
     },
   },
   {

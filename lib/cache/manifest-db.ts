@@ -16,13 +16,16 @@ export class ManifestDb implements ManifestStore {
 
   constructor(private readonly native: NativeStore) {}
 
-  private parse(repo: string, raw: string): Manifest {
-    let json: unknown;
+  private json(repo: string, raw: string): unknown {
     try {
-      json = JSON.parse(raw);
+      return JSON.parse(raw);
     } catch (err) {
       throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is not JSON`, { cause: err });
     }
+  }
+
+  private parse(repo: string, raw: string): Manifest {
+    const json = this.json(repo, raw);
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
       throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is invalid: ${parsed.error.message}`, { cause: parsed.error });
@@ -38,7 +41,7 @@ export class ManifestDb implements ManifestStore {
   getManifest(repo: string): Promise<Manifest | null> {
     const raw = this.native.getDoc(KIND, repo);
     this.lastRead.set(repo, raw);
-    return Promise.resolve(raw === null ? null : (JSON.parse(raw) as Manifest)); // scanRepo validates it
+    return Promise.resolve(raw === null ? null : (this.json(repo, raw) as Manifest)); // scanRepo validates it
   }
 
   /** Writes a manifest read by getManifest; MANIFEST_CONFLICT if it changed since (scanRepo retries). */

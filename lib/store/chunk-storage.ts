@@ -4,7 +4,7 @@ import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
-import { invalidArgument } from '../errors';
+import { invalidArgument, ModelStoreError } from '../errors';
 
 const kNative = Symbol('model-cache.native');
 
@@ -284,7 +284,7 @@ export class ChunkStorage {
         try {
           const next = Math.min(end, (Math.floor(pos / info.chunkSize) + 1) * info.chunkSize);
           const view = native.getRange(repo, path, pos, next - pos);
-          if (view === null) throw new Error(`${repo}/${path} was deleted while being read`);
+          if (view === null) throw new ModelStoreError('MC_ERR_NOT_FOUND', `${repo}/${path} was deleted while being read`);
           pos = next;
           this.push(view);
         } catch (err) {
@@ -309,7 +309,7 @@ export class ChunkStorage {
     while (pos < end) {
       const next = Math.min(end, (Math.floor(pos / info.chunkSize) + 1) * info.chunkSize);
       const view = native.getRange(repo, path, pos, next - pos);
-      if (view === null) throw new Error(`${repo}/${path} was deleted while being read`);
+      if (view === null) throw new ModelStoreError('MC_ERR_NOT_FOUND', `${repo}/${path} was deleted while being read`);
       pos = next;
       try {
         yield view;
