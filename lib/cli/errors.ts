@@ -71,6 +71,11 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   ONNXRUNTIME_MISSING: 'install it: npm install onnxruntime-node',
 };
 
+/** Every code with a hint (docs/ERRORS.md documents each). */
+export function hintedCodes(): string[] {
+  return Object.keys(HINTS);
+}
+
 export function hintFor(code: string): string | null {
   return HINTS[code as ErrorCode] ?? null;
 }
@@ -85,8 +90,8 @@ export function errorInfo(err: unknown): ErrorInfo {
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError) return EXIT_USAGE;
   const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof UsageError || code === 'USAGE') return EXIT_USAGE;
   // Bad arguments our API refused (a malformed endpoint, chunk size, token) are usage errors too.
   if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
     return EXIT_USAGE;
