@@ -10,8 +10,8 @@ import path from 'node:path';
 import type { NativeCompactResult } from '../../binding';
 import { ModelStoreError } from '../errors';
 import { ChunkStorage } from '../store/chunk-storage';
-import { leaseIsLive, type LeaseValue } from './lease';
-import { processAlive } from './process-alive';
+import { leaseIsLive, parseLease } from '../download/lease';
+import { processAlive } from '../store/owner-liveness';
 
 export interface CollectGarbageParams {
   /** Cache directory. */
@@ -41,14 +41,6 @@ export interface GarbageReport {
 }
 
 export const DEFAULT_MAX_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
-
-function parseLease(raw: string): LeaseValue | null {
-  try {
-    return JSON.parse(raw) as LeaseValue;
-  } catch {
-    return null;
-  }
-}
 
 /** Cleans up and compacts the cache at `params.path` (see the file comment). */
 export async function collectGarbage(params: CollectGarbageParams): Promise<GarbageReport> {

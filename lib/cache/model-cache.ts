@@ -1,6 +1,6 @@
 // ModelCache: scan Hub repos, download variants and files into the chunk store, serve them zero-copy.
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { hostname, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { NativeStore } from '../../binding';
 import { HubError, ModelCacheError, ModelStoreError } from '../errors';
@@ -18,7 +18,7 @@ import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } 
 import { Limiter } from '../download/limiter';
 import { ProgressMeter, type ProgressEvent } from '../download/progress';
 import { ManifestDb } from './manifest-db';
-import { processAlive } from './process-alive';
+import { HOST, ownerIsLive } from '../store/owner-liveness';
 
 export type { ProgressEvent } from '../download/progress';
 
@@ -75,14 +75,12 @@ export interface CacheVerifyReport {
   readonly missing: readonly { repo: string; path: string; variant: string }[];
 }
 
-const HOST = hostname();
 
 /** Our own combined signals: every chunk of every file waiting for a connection listens on them. */
 function unbounded(signal: AbortSignal): AbortSignal {
   setMaxListeners(0, signal);
   return signal;
 }
-const OWNER_STALE_MS = 30_000;
 
 function defaultPath(env: NodeJS.ProcessEnv): string {
   if (env.MODEL_CACHE_HOME) return env.MODEL_CACHE_HOME;
@@ -104,7 +102,7 @@ function withLiveStatus(m: Manifest): Manifest {
   const variants = m.variants.map((v) => {
     if (v.status !== 'downloading') return v;
     const o = v.owner;
-    const live = o !== undefined && now - Date.parse(o.heartbeatAt) < OWNER_STALE_MS && (o.host !== HOST || processAlive(o.pid));
+    const live = o !== undefined && ownerIsLive({ pid: o.pid, host: o.host, heartbeatAt: Date.parse(o.heartbeatAt) }, now);
     if (live) return v;
     changed = true;
     const { owner: _owner, ...rest } = v;
