@@ -33,6 +33,7 @@ export type {
 export * from './inference';
 export * from './gguf';
 export { ModelCache, findVariant } from './cache/model-cache';
+export type { DownloadTarget } from './download/download-file';
 export type {
   CacheVerifyReport,
   DownloadOptions,

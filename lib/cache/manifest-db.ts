@@ -60,12 +60,20 @@ export class ManifestDb implements ManifestStore {
 
   /** Read-modify-write: `fn` gets the current manifest and returns the next (or null to leave it). */
   update(repo: string, fn: (m: Manifest) => Manifest | null): Promise<Manifest | null> {
+    return this.upsert(repo, (m) => (m === null ? null : fn(m)));
+  }
+
+  /**
+   * Like update, and `fn` also runs (with null) when the repo has no manifest yet: it may create one.
+   * Resolves to the stored manifest afterwards (null when there is none).
+   */
+  upsert(repo: string, fn: (m: Manifest | null) => Manifest | null): Promise<Manifest | null> {
     const run = async (): Promise<Manifest | null> => {
       for (let attempt = 0; ; attempt++) {
         const raw = this.native.getDoc(KIND, repo);
-        if (raw === null) return null;
-        const next = fn(this.parse(repo, raw));
-        if (next === null) return this.parse(repo, raw);
+        const current = raw === null ? null : this.parse(repo, raw);
+        const next = fn(current);
+        if (next === null) return current;
         try {
           await this.native.putDoc(KIND, repo, JSON.stringify(ManifestSchema.parse(next)), raw);
           return next;
