@@ -2,10 +2,10 @@
 // compare-and-swap updates: the downloader's progress writes and scanRepo's writes, from this process or
 // others, never overwrite each other. Writers in this process also queue per repo, so they rarely
 // conflict; a conflict with another process is retried from a fresh read.
-import type { NativeStore } from '../../binding';
 import { ModelCacheError, ModelStoreError } from '../errors';
 import type { ManifestStore } from '../manifest/manifest-store';
 import { ManifestSchema, type Manifest } from '../manifest/schema';
+import type { DocumentStore } from '../store/documents';
 
 const KIND = 'manifest';
 
@@ -14,7 +14,7 @@ export class ManifestDb implements ManifestStore {
   private readonly lastRead = new Map<string, string | null>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly native: NativeStore) {}
+  constructor(private readonly native: DocumentStore) {}
 
   private json(repo: string, raw: string): unknown {
     try {

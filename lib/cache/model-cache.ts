@@ -15,6 +15,7 @@ import { clearDownload, failDownload, finishDownload, interruptedVariants, recor
 import { readGgufInfo } from '../gguf/read-gguf-info';
 import { createOnnxSession, type CreateOnnxSessionParams, type OnnxSessionResult } from '../inference/create-onnx-session';
 import { ChunkStorage, type FileInfo, type FileView } from '../store/chunk-storage';
+import { Documents } from '../store/documents';
 import { BufferPool } from '../download/buffer-pool';
 import { contentKey, downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
 import { Limiter } from '../download/limiter';
@@ -132,7 +133,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     this.storage = storage;
     this.path = cachePath;
     this.native = ChunkStorage.native(storage);
-    this.manifests = new ManifestDb(this.native);
+    this.manifests = new ManifestDb(new Documents(storage));
     this.hub = hub;
     setMaxListeners(0, this.closing.signal);
     const concurrency = opts.concurrency ?? 8;

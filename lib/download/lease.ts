@@ -5,8 +5,8 @@
 // with every heartbeat). Whether the holder is alive is the owner rule of lib/store/owner-liveness.ts, so a
 // crash never leaves a download stuck.
 import { randomBytes } from 'node:crypto';
-import type { NativeStore } from '../../binding';
 import { ModelStoreError } from '../errors';
+import type { DocumentStore } from '../store/documents';
 import { HOST, OWNER_HEARTBEAT_MS, ownerIsLive } from '../store/owner-liveness';
 
 const KIND = 'lease';
@@ -43,7 +43,7 @@ export class Lease {
   private lost = false;
 
   private constructor(
-    private readonly native: NativeStore,
+    private readonly native: DocumentStore,
     readonly key: string,
     private value: LeaseValue,
   ) {
@@ -51,7 +51,7 @@ export class Lease {
   }
 
   /** Takes the lease, or returns the live holder's value. */
-  static async acquire(native: NativeStore, key: string, total: number): Promise<Lease | LeaseValue> {
+  static async acquire(native: DocumentStore, key: string, total: number): Promise<Lease | LeaseValue> {
     for (;;) {
       const current = native.getDoc(KIND, key);
       const holder = parseLease(current);
@@ -79,7 +79,7 @@ export class Lease {
   }
 
   /** The current holder of `key`, if any (live or not). */
-  static peek(native: NativeStore, key: string): LeaseValue | null {
+  static peek(native: DocumentStore, key: string): LeaseValue | null {
     return parseLease(native.getDoc(KIND, key));
   }
 
