@@ -245,6 +245,15 @@ export class HubError extends ModelCacheError {
   }
 }
 
+/**
+ * The `code` and message of any thrown value, as the CLI prints them and manifests record them: its own
+ * string `code` (ours, Node's ERR_* / errno names), else `INTERNAL`, which marks a bug.
+ */
+export function codeAndMessage(err: unknown): { code: string; message: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
 /** A TypeError for a bad argument, with a stable `code` as Node's own errors have. */
 export function invalidArgument(message: string): TypeError & { code: 'ERR_INVALID_ARG_VALUE' } {
   const err = new TypeError(message) as TypeError & { code: 'ERR_INVALID_ARG_VALUE' };

@@ -3,7 +3,7 @@ import { EventEmitter, setMaxListeners } from 'node:events';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { NativeStore } from '../../binding';
-import { HubError, ModelCacheError, ModelStoreError } from '../errors';
+import { codeAndMessage, HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fileMetadata } from '../hub/file-metadata';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { resolveHubConfig, type HubClientOptions } from '../hub/resolve-hub-config';
@@ -87,14 +87,6 @@ function unbounded(signal: AbortSignal): AbortSignal {
 function defaultPath(env: NodeJS.ProcessEnv): string {
   if (env.MODEL_CACHE_HOME) return env.MODEL_CACHE_HOME;
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache');
-}
-
-function errorInfo(err: unknown): { code: string; message: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return {
-    code: typeof code === 'string' ? code : 'INTERNAL',
-    message: err instanceof Error ? err.message : String(err),
-  };
 }
 
 /** The variant named `quant`: its full name (`onnx/q4f16`), or a dtype / quant type (`q4f16`, `Q4_K_M`). */
@@ -310,7 +302,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       await persisting;
       const cause: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
       const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
-      await this.setVariant(manifest.repo, variant.name, (v) => failDownload(v, { bytesDone: meter.value, error: errorInfo(failure), now: new Date() })).catch(() => undefined);
+      await this.setVariant(manifest.repo, variant.name, (v) => failDownload(v, { bytesDone: meter.value, error: codeAndMessage(failure), now: new Date() })).catch(() => undefined);
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
     }

@@ -1,6 +1,6 @@
 // How the CLI reports failures: `error CODE: message` plus a one-line fix keyed by the code, and which exit
 // code a failure gets (0 ok, 1 failure, 2 usage, 130 interrupted).
-import { brandErrorClass, HubError, ModelCacheError, ModelStoreError, type ErrorCode } from '../errors';
+import { brandErrorClass, codeAndMessage, HubError, ModelCacheError, ModelStoreError, type ErrorCode } from '../errors';
 import type { ErrorInfo } from './output/json-shapes';
 
 export const EXIT_OK = 0;
@@ -83,10 +83,8 @@ export function hintFor(code: string): string | null {
 /** Code, message and hint of any thrown value. */
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof UsageError) return { code: err.code, message: err.message, hint: err.hint ?? hintFor(err.code) };
-  const code = (err as { code?: unknown } | null)?.code;
-  const c = typeof code === 'string' ? code : 'INTERNAL';
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: c, message, hint: hintFor(c) };
+  const { code, message } = codeAndMessage(err);
+  return { code, message, hint: hintFor(code) };
 }
 
 export function exitCodeFor(err: unknown): number {

@@ -122,3 +122,13 @@ describe('error codes', () => {
     }
   });
 });
+
+describe('codeAndMessage: what the CLI prints and manifests record', () => {
+  test('our codes, Node codes and errno names pass through; anything else is INTERNAL', () => {
+    expect(errors.codeAndMessage(new HubError('HUB_TIMEOUT', 'slow'))).toEqual({ code: 'HUB_TIMEOUT', message: 'slow' });
+    expect(errors.codeAndMessage(Object.assign(new Error('gone'), { code: 'ENOENT' }))).toEqual({ code: 'ENOENT', message: 'gone' });
+    expect(errors.codeAndMessage(new TypeError('bad'))).toEqual({ code: 'INTERNAL', message: 'bad' });
+    expect(errors.codeAndMessage('text')).toEqual({ code: 'INTERNAL', message: 'text' });
+    expect(errors.codeAndMessage(null)).toEqual({ code: 'INTERNAL', message: 'null' });
+  });
+});
