@@ -8,7 +8,9 @@ function load(): NativeBinding {
   const file = path.join(__dirname, '..', 'build', 'Release', 'model_cache.node');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const binding = require(file) as NativeBinding;
-  binding.setErrorClass(ModelStoreError);
+  // The addon passes names from its own table, libmdbx's (MDBX_*) and errno names: StoreErrorCode by
+  // construction, which the raw binding types as a plain string.
+  binding.setErrorClass(ModelStoreError as new (code: string, message: string, errno: number) => ModelStoreError);
   return binding;
 }
 

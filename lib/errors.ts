@@ -1,37 +1,41 @@
-// Error classes of model-cache. Every error a user can act on carries a stable string `code`.
+// Error classes and code tables of model-cache. Every error a user can act on carries a stable string
+// `code` from one of three tables: STORE_ERROR_CODES (native core, mirrored from C), CACHE_ERROR_CODES
+// (this library's own) and HUB_ERROR_CODES (HTTP failures). docs/ERRORS.md lists every code with its
+// meaning, CLI exit code and hint; test/native/09.error-tables.test.ts keeps the tables, the docs and the
+// Python mirror in step.
 //
 // Classes are branded with Symbol.for(...) and a static Symbol.hasInstance, so `instanceof` keeps working
-// when two copies of the package are loaded (the undici pattern). Bad arguments to a function throw plain
-// TypeError / RangeError (with a `code` too) as Node's own APIs do.
+// when two copies of the package are loaded (the undici pattern). The brand is given by one helper,
+// `brandErrorClass`, called in a static block of each class; ModelCacheError's hasInstance reads the brand
+// of the class it is asked about, so a subclass cannot inherit a brand that is not its own (a subclass
+// left without one falls back to the ordinary prototype-chain test). Bad arguments to a function throw
+// plain TypeError / RangeError (with a `code` too) as Node's own APIs do.
 
-const BRAND = Symbol.for('model-cache.error');
+/** Static own property of a branded class: the Symbol.for(...) key its instances carry. */
+const CLASS_BRAND = Symbol.for('model-cache.error.class-brand');
 
-function branded(kind: string): symbol {
-  return Symbol.for(`model-cache.error.${kind}`);
-}
+type ErrorClass = abstract new (...args: never[]) => Error;
 
-export interface ModelCacheErrorOptions {
-  cause?: unknown;
+function ownBrand(ctor: unknown): symbol | undefined {
+  if (typeof ctor !== 'function' || !Object.hasOwn(ctor, CLASS_BRAND)) return undefined;
+  return (ctor as unknown as Record<symbol, symbol>)[CLASS_BRAND];
 }
 
 /**
- * Base class of every model-cache error. Its Symbol.hasInstance answers true for any model-cache error,
- * and static members are inherited: a subclass must define its own brand and hasInstance (as the ones
- * below do), or `instanceof Sub` would match every model-cache error.
+ * Brands an error class: its instances (and its subclasses' instances) carry
+ * `Symbol.for('model-cache.error.<kind>')`, and `x instanceof Class` tests that symbol. Call it once, in a
+ * static block of the class: `static { brandErrorClass(this, 'hub'); }`. Kinds are stable names: a
+ * renamed kind breaks `instanceof` across package copies.
  */
-export class ModelCacheError extends Error {
-  readonly code: string;
-  readonly [BRAND] = true;
+export function brandErrorClass(ctor: ErrorClass, kind: string): void {
+  if (Object.hasOwn(ctor, CLASS_BRAND)) throw new TypeError(`${ctor.name} is branded twice`);
+  const brand = Symbol.for(kind === '' ? 'model-cache.error' : `model-cache.error.${kind}`);
+  Object.defineProperty(ctor, CLASS_BRAND, { value: brand });
+}
 
-  constructor(code: string, message: string, options?: ModelCacheErrorOptions) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
-    this.code = code;
-    this.name = 'ModelCacheError';
-  }
-
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
-  }
+/** Whether `ctor` was branded by brandErrorClass (test/unit/errors.test.ts checks every exported class). */
+export function isBrandedErrorClass(ctor: unknown): boolean {
+  return ownBrand(ctor) !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -62,26 +66,56 @@ export const STORE_ERROR_CODES = {
   MC_ERR_DISK_FULL: -32020,
 } as const;
 
-export type StoreErrorCode = keyof typeof STORE_ERROR_CODES;
+/** model-cache's own native codes (`MC_ERR_*`): a closed union, so a `switch` over it can be exhaustive. */
+export type NativeErrorCode = keyof typeof STORE_ERROR_CODES;
 
-const STORE_BRAND = branded('store');
+/** A libmdbx error passed through by name (`MDBX_MAP_FULL`, `MDBX_CORRUPTED`, ...). */
+export type MdbxErrorCode = `MDBX_${string}`;
 
-/** An error from the chunk store: native core, libmdbx or the operating system. */
-export class ModelStoreError extends ModelCacheError {
-  readonly [STORE_BRAND] = true;
-  /** Numeric code in the C ABI (negative for model-cache and libmdbx codes, errno otherwise). */
-  readonly errno: number;
+/** An operating-system error passed through by its errno name (`ENOSPC`, `EACCES`, `ENOENT`, ...). */
+export type ErrnoErrorCode = `E${Uppercase<string>}`;
 
-  constructor(code: string, message: string, errno = 0, options?: ModelCacheErrorOptions) {
-    super(code, message, options);
-    this.name = 'ModelStoreError';
-    this.errno = errno || (STORE_ERROR_CODES as Record<string, number>)[code] || 0;
-  }
+/**
+ * The `code` of a ModelStoreError: one of model-cache's native codes, a libmdbx name or an errno name.
+ * The last two are open sets, so a `switch` over a StoreErrorCode needs a `default`.
+ */
+export type StoreErrorCode = NativeErrorCode | MdbxErrorCode | ErrnoErrorCode;
 
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[STORE_BRAND] === true;
-  }
-}
+// ---------------------------------------------------------------------------------------------------
+// Cache errors: model-cache's TypeScript layers (cache, manifests, downloads, formats, CLI).
+
+/** Codes of ModelCacheError itself (not of its subclasses), in the order docs/ERRORS.md lists them. */
+export const CACHE_ERROR_CODES = [
+  // The cache: what is asked for is not there (offline) or not what the Hub has now.
+  'CACHE_NOT_CACHED',
+  'CACHE_OUTDATED',
+  'CACHE_UNKNOWN_VARIANT',
+  'CACHE_AMBIGUOUS_VARIANT',
+  // Manifests stored in the cache.
+  'MANIFEST_INVALID',
+  'MANIFEST_CONFLICT',
+  // Downloads.
+  'DOWNLOAD_INTERRUPTED',
+  'DOWNLOAD_STALLED',
+  'DOWNLOAD_SHORT_BODY',
+  'DOWNLOAD_NO_HASH',
+  'DOWNLOAD_BUDGET_EXHAUSTED',
+  // Model formats.
+  'GGUF_INVALID',
+  'GGUF_TRUNCATED',
+  'ONNX_INVALID_MODEL',
+  'ONNXRUNTIME_MISSING',
+  // Import, export, repair.
+  'HF_CACHE_NOT_FOUND',
+  'EXPORT_UNSAFE_DESTINATION',
+  'REPAIR_FAILED',
+  // The CLI.
+  'USAGE',
+  'INTERRUPTED',
+  'DEMO_INFERENCE_MISMATCH',
+] as const;
+
+export type CacheErrorCode = (typeof CACHE_ERROR_CODES)[number];
 
 // ---------------------------------------------------------------------------------------------------
 // Hub errors: HTTP failures talking to the Hugging Face Hub (or a server speaking its protocol).
@@ -121,7 +155,65 @@ export const HUB_ERROR_CODES = [
 
 export type HubErrorCode = (typeof HUB_ERROR_CODES)[number];
 
-const HUB_BRAND = branded('hub');
+/** Any `code` a model-cache error can carry. */
+export type ErrorCode = CacheErrorCode | HubErrorCode | StoreErrorCode;
+
+// ---------------------------------------------------------------------------------------------------
+// The classes.
+
+export interface ModelCacheErrorOptions {
+  cause?: unknown;
+}
+
+/**
+ * Base class of every model-cache error. `instanceof ModelCacheError` answers true for any model-cache
+ * error, from this copy of the package or another; `instanceof` a subclass tests that subclass's brand.
+ * Its own codes are CACHE_ERROR_CODES; subclasses narrow `code` to theirs.
+ */
+export class ModelCacheError extends Error {
+  static {
+    brandErrorClass(this, '');
+  }
+
+  readonly code: ErrorCode;
+
+  constructor(code: CacheErrorCode, message: string, options?: ModelCacheErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.name = 'ModelCacheError';
+    // Every branded class from new.target up to here marks the instance with its brand.
+    for (let c: unknown = new.target; typeof c === 'function'; c = Object.getPrototypeOf(c)) {
+      const brand = ownBrand(c);
+      if (brand !== undefined) Object.defineProperty(this, brand, { value: true });
+      if (c === ModelCacheError) break;
+    }
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const brand = ownBrand(this);
+    // An unbranded subclass: the ordinary prototype-chain test, never a brand it does not own.
+    if (brand === undefined) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+/** An error from the chunk store: native core, libmdbx or the operating system. */
+export class ModelStoreError extends ModelCacheError {
+  static {
+    brandErrorClass(this, 'store');
+  }
+
+  declare readonly code: StoreErrorCode;
+  /** Numeric code in the C ABI (negative for model-cache and libmdbx codes, errno otherwise). */
+  readonly errno: number;
+
+  constructor(code: StoreErrorCode, message: string, errno = 0, options?: ModelCacheErrorOptions) {
+    // The base constructor takes only cache codes, so that `new ModelCacheError('MC_ERR_...')` is refused.
+    super(code as ErrorCode as CacheErrorCode, message, options);
+    this.name = 'ModelStoreError';
+    this.errno = errno || (STORE_ERROR_CODES as Record<string, number>)[code] || 0;
+  }
+}
 
 export interface HubErrorOptions extends ModelCacheErrorOptions {
   statusCode?: number;
@@ -137,8 +229,11 @@ export interface HubErrorOptions extends ModelCacheErrorOptions {
 
 /** A failed request to the Hub: `statusCode`, `url` and `requestId` when the server answered. */
 export class HubError extends ModelCacheError {
-  readonly [HUB_BRAND] = true;
-  override readonly code: HubErrorCode;
+  static {
+    brandErrorClass(this, 'hub');
+  }
+
+  declare readonly code: HubErrorCode;
   readonly statusCode: number | undefined;
   readonly url: string | undefined;
   readonly requestId: string | undefined;
@@ -147,8 +242,7 @@ export class HubError extends ModelCacheError {
   readonly commit: string | undefined;
 
   constructor(code: HubErrorCode, message: string, options: HubErrorOptions = {}) {
-    super(code, message, options);
-    this.code = code;
+    super(code as ErrorCode as CacheErrorCode, message, options);
     this.name = 'HubError';
     this.statusCode = options.statusCode;
     this.url = options.url;
@@ -157,10 +251,15 @@ export class HubError extends ModelCacheError {
     this.serverCode = options.serverCode;
     this.commit = options.commit;
   }
+}
 
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[HUB_BRAND] === true;
-  }
+/**
+ * The `code` and message of any thrown value, as the CLI prints them and manifests record them: its own
+ * string `code` (ours, Node's ERR_* / errno names), else `INTERNAL`, which marks a bug.
+ */
+export function codeAndMessage(err: unknown): { code: string; message: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return { code: typeof code === 'string' ? code : 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
 /** A TypeError for a bad argument, with a stable `code` as Node's own errors have. */

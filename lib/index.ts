@@ -14,16 +14,28 @@ export type {
 } from './store/chunk-storage';
 export { crc32c } from './crc32c';
 export {
+  CACHE_ERROR_CODES,
   HUB_ERROR_CODES,
   HubError,
   ModelCacheError,
   ModelStoreError,
   STORE_ERROR_CODES,
 } from './errors';
-export type { HubErrorCode, StoreErrorCode } from './errors';
+export type {
+  CacheErrorCode,
+  ErrnoErrorCode,
+  ErrorCode,
+  HubErrorCode,
+  MdbxErrorCode,
+  ModelCacheErrorOptions,
+  HubErrorOptions,
+  NativeErrorCode,
+  StoreErrorCode,
+} from './errors';
 export * from './inference';
 export * from './gguf';
 export { ModelCache, findVariant } from './cache/model-cache';
+export type { DownloadTarget } from './download/download-file';
 export type {
   CacheVerifyReport,
   DownloadOptions,

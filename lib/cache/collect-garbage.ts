@@ -10,8 +10,9 @@ import path from 'node:path';
 import type { NativeCompactResult } from '../../binding';
 import { ModelStoreError } from '../errors';
 import { ChunkStorage } from '../store/chunk-storage';
-import { leaseIsLive, type LeaseValue } from './lease';
-import { processAlive } from './process-alive';
+import { Documents } from '../store/documents';
+import { leaseIsLive, parseLease } from '../download/lease';
+import { processAlive } from '../store/owner-liveness';
 
 export interface CollectGarbageParams {
   /** Cache directory. */
@@ -42,14 +43,6 @@ export interface GarbageReport {
 
 export const DEFAULT_MAX_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
 
-function parseLease(raw: string): LeaseValue | null {
-  try {
-    return JSON.parse(raw) as LeaseValue;
-  } catch {
-    return null;
-  }
-}
-
 /** Cleans up and compacts the cache at `params.path` (see the file comment). */
 export async function collectGarbage(params: CollectGarbageParams): Promise<GarbageReport> {
   const now = params.now ?? Date.now;
@@ -72,11 +65,12 @@ export async function collectGarbage(params: CollectGarbageParams): Promise<Garb
       report.uploadsRemoved++;
       report.uploadBytesRemoved += u.present.reduce((n, i) => n + Math.max(0, Math.min(u.chunkSize, (u.size ?? Infinity) - i * u.chunkSize)), 0);
     }
-    for (const doc of native.listDocs('lease')) {
+    const docs = new Documents(storage);
+    for (const doc of docs.listDocs('lease')) {
       const lease = parseLease(doc.value);
       if (lease !== null && leaseIsLive(lease, now())) continue;
       try {
-        await native.putDoc('lease', doc.name, null, doc.value); // only if unchanged: a new holder wins
+        await docs.putDoc('lease', doc.name, null, doc.value); // only if unchanged: a new holder wins
         report.leasesRemoved++;
       } catch (err) {
         if (!(err instanceof ModelStoreError && err.code === 'MC_ERR_BUSY')) throw err;

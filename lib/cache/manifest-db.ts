@@ -2,10 +2,10 @@
 // compare-and-swap updates: the downloader's progress writes and scanRepo's writes, from this process or
 // others, never overwrite each other. Writers in this process also queue per repo, so they rarely
 // conflict; a conflict with another process is retried from a fresh read.
-import type { NativeStore } from '../../binding';
 import { ModelCacheError, ModelStoreError } from '../errors';
 import type { ManifestStore } from '../manifest/manifest-store';
 import { ManifestSchema, type Manifest } from '../manifest/schema';
+import type { DocumentStore } from '../store/documents';
 
 const KIND = 'manifest';
 
@@ -14,15 +14,18 @@ export class ManifestDb implements ManifestStore {
   private readonly lastRead = new Map<string, string | null>();
   private readonly queues = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly native: NativeStore) {}
+  constructor(private readonly native: DocumentStore) {}
 
-  private parse(repo: string, raw: string): Manifest {
-    let json: unknown;
+  private json(repo: string, raw: string): unknown {
     try {
-      json = JSON.parse(raw);
+      return JSON.parse(raw);
     } catch (err) {
       throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is not JSON`, { cause: err });
     }
+  }
+
+  private parse(repo: string, raw: string): Manifest {
+    const json = this.json(repo, raw);
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
       throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is invalid: ${parsed.error.message}`, { cause: parsed.error });
@@ -38,7 +41,7 @@ export class ManifestDb implements ManifestStore {
   getManifest(repo: string): Promise<Manifest | null> {
     const raw = this.native.getDoc(KIND, repo);
     this.lastRead.set(repo, raw);
-    return Promise.resolve(raw === null ? null : (JSON.parse(raw) as Manifest)); // scanRepo validates it
+    return Promise.resolve(raw === null ? null : (this.json(repo, raw) as Manifest)); // scanRepo validates it
   }
 
   /** Writes a manifest read by getManifest; MANIFEST_CONFLICT if it changed since (scanRepo retries). */
@@ -57,12 +60,20 @@ export class ManifestDb implements ManifestStore {
 
   /** Read-modify-write: `fn` gets the current manifest and returns the next (or null to leave it). */
   update(repo: string, fn: (m: Manifest) => Manifest | null): Promise<Manifest | null> {
+    return this.upsert(repo, (m) => (m === null ? null : fn(m)));
+  }
+
+  /**
+   * Like update, and `fn` also runs (with null) when the repo has no manifest yet: it may create one.
+   * Resolves to the stored manifest afterwards (null when there is none).
+   */
+  upsert(repo: string, fn: (m: Manifest | null) => Manifest | null): Promise<Manifest | null> {
     const run = async (): Promise<Manifest | null> => {
       for (let attempt = 0; ; attempt++) {
         const raw = this.native.getDoc(KIND, repo);
-        if (raw === null) return null;
-        const next = fn(this.parse(repo, raw));
-        if (next === null) return this.parse(repo, raw);
+        const current = raw === null ? null : this.parse(repo, raw);
+        const next = fn(current);
+        if (next === null) return current;
         try {
           await this.native.putDoc(KIND, repo, JSON.stringify(ManifestSchema.parse(next)), raw);
           return next;

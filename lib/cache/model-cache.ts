@@ -1,24 +1,26 @@
 // ModelCache: scan Hub repos, download variants and files into the chunk store, serve them zero-copy.
 import { EventEmitter, setMaxListeners } from 'node:events';
-import { hostname, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import path from 'node:path';
 import type { NativeStore } from '../../binding';
-import { HubError, ModelCacheError } from '../errors';
+import { codeAndMessage, HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fileMetadata } from '../hub/file-metadata';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { resolveHubConfig, type HubClientOptions, type HubConfig } from '../hub/resolve-hub-config';
 import { validateRepoPath } from '../hub/validate-repo-path';
 import { scanRepo } from '../manifest/scan-repo';
+import { manifestTarget, manifestTargets, variantTargets } from '../manifest/download-targets';
 import type { GgufSummary, Manifest, ManifestVariant } from '../manifest/schema';
+import { clearDownload, failDownload, finishDownload, interruptedVariants, recordProgress, startDownload, variantIsCurrent } from '../manifest/variant-status';
 import { readGgufInfo } from '../gguf/read-gguf-info';
 import { createOnnxSession, type CreateOnnxSessionParams, type OnnxSessionResult } from '../inference/create-onnx-session';
 import { ChunkStorage, type FileInfo, type FileView, type GetFileOptions } from '../store/chunk-storage';
+import { Documents } from '../store/documents';
 import { BufferPool } from '../download/buffer-pool';
-import { downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
+import { contentKey, downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
 import { Limiter } from '../download/limiter';
 import { ProgressMeter, type ProgressEvent } from '../download/progress';
 import { ManifestDb } from './manifest-db';
-import { processAlive } from './process-alive';
 
 export type { ProgressEvent } from '../download/progress';
 
@@ -75,49 +77,16 @@ export interface CacheVerifyReport {
   readonly missing: readonly { repo: string; path: string; variant: string }[];
 }
 
-const HOST = hostname();
 
 /** Our own combined signals: every chunk of every file waiting for a connection listens on them. */
 function unbounded(signal: AbortSignal): AbortSignal {
   setMaxListeners(0, signal);
   return signal;
 }
-const OWNER_STALE_MS = 30_000;
 
 function defaultPath(env: NodeJS.ProcessEnv): string {
   if (env.MODEL_CACHE_HOME) return env.MODEL_CACHE_HOME;
   return path.join(env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache');
-}
-
-function errorInfo(err: unknown): { code: string; message: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return {
-    code: typeof code === 'string' ? code : 'INTERNAL',
-    message: err instanceof Error ? err.message : String(err),
-  };
-}
-
-/** A `downloading` variant whose process is gone was interrupted: report it as failed (resumable). */
-function withLiveStatus(m: Manifest): Manifest {
-  const now = Date.now();
-  let changed = false;
-  const variants = m.variants.map((v) => {
-    if (v.status !== 'downloading') return v;
-    const o = v.owner;
-    const live = o !== undefined && now - Date.parse(o.heartbeatAt) < OWNER_STALE_MS && (o.host !== HOST || processAlive(o.pid));
-    if (live) return v;
-    changed = true;
-    const { owner: _owner, ...rest } = v;
-    return {
-      ...rest,
-      status: 'failed' as const,
-      error: {
-        code: 'DOWNLOAD_INTERRUPTED',
-        message: `The download by ${o ? `process ${o.pid} on ${o.host}` : 'another process'} stopped; download again to resume it`,
-      },
-    };
-  });
-  return changed ? { ...m, variants } : m;
 }
 
 /** The variant named `quant`: its full name (`onnx/q4f16`), or a dtype / quant type (`q4f16`, `Q4_K_M`). */
@@ -157,7 +126,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     this.storage = storage;
     this.path = cachePath;
     this.native = ChunkStorage.native(storage);
-    this.manifests = new ManifestDb(this.native);
+    this.manifests = new ManifestDb(new Documents(storage));
     this.hub = hub;
     setMaxListeners(0, this.closing.signal);
     const concurrency = opts.concurrency ?? 8;
@@ -183,7 +152,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   }
 
   private check(): void {
-    if (this.closed) throw new ModelCacheError('MC_ERR_CLOSED', 'The model cache is closed');
+    if (this.closed) throw new ModelStoreError('MC_ERR_CLOSED', 'The model cache is closed');
   }
 
   private get offline(): boolean {
@@ -199,7 +168,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     this.check();
     for (let attempt = 0; ; attempt++) {
       try {
-        return withLiveStatus(
+        return interruptedVariants(
           await scanRepo({ ...this.hubWith(options.signal), repo, revision: options.revision, store: this.manifests }),
         );
       } catch (err) {
@@ -212,7 +181,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   getManifest(repo: string): Promise<Manifest | null> {
     this.check();
     const m = this.manifests.read(parseRepoId(repo).id);
-    return Promise.resolve(m === null ? null : withLiveStatus(m));
+    return Promise.resolve(m === null ? null : interruptedVariants(m));
   }
 
   listRepos(): Promise<RepoSummary[]> {
@@ -222,7 +191,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
   private listRepoSummaries(): RepoSummary[] {
     return this.manifests.list().map((raw) => {
-      const m = withLiveStatus(raw);
+      const m = interruptedVariants(raw);
       const files = this.storage.listFiles(m.repo);
       return {
         repo: m.repo,
@@ -246,12 +215,6 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     return this.scanRepo(id, { signal });
   }
 
-  private target(m: Manifest, filePath: string): DownloadTarget {
-    const f = m.files.find((x) => x.path === filePath);
-    if (f === undefined) throw new HubError('HUB_ENTRY_NOT_FOUND', `${m.repo}@${m.commit.slice(0, 12)} has no file ${filePath}`);
-    return { repo: m.repo, commit: m.commit, path: f.path, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
-  }
-
   /**
    * Downloads every file of a variant (its weights, external data, configs and tokenizer), in parallel,
    * pinned to the manifest's commit, each verified; files already stored are kept. The variant's status
@@ -264,7 +227,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (variant.removed === true) {
       throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${manifest.repo}: variant ${variant.name} no longer exists at ${manifest.commit.slice(0, 12)}; scan shows what is there`);
     }
-    const targets = variant.files.map((p) => this.target(manifest, p));
+    const targets = variant.files.map((p) => manifestTarget(manifest, p));
     const total = targets.reduce((n, t) => n + t.size, 0);
 
     const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
@@ -274,7 +237,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (missing.length === 0) {
       // Everything is stored already (this variant, or others sharing its files): no download, and the
       // status says so without passing through `downloading`.
-      const done = variant.status === 'downloaded' && !variant.outdated ? manifest : await this.markDownloaded(manifest, variant);
+      const done = variantIsCurrent(variant) ? manifest : await this.markDownloaded(manifest, variant);
       options.onProgress?.(total, total);
       this.emit('progress', { repo: manifest.repo, variant: variant.name, loaded: total, total, rate: 0, eta: 0, state: 'done' });
       const files = targets.map((t) => this.storage.fileInfo(t.repo, t.path)!);
@@ -292,7 +255,6 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     };
     let persisted = 0;
     let persisting: Promise<unknown> = Promise.resolve();
-    const owner = () => ({ pid: process.pid, host: HOST, heartbeatAt: new Date().toISOString() });
     // Progress goes to the manifest about once a second (with the heartbeat), not per chunk.
     const persist = (force: boolean): Promise<unknown> => {
       const now = Date.now();
@@ -300,16 +262,13 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       persisted = now;
       const bytes = durable;
       persisting = persisting
-        .then(() => this.setVariant(manifest.repo, variant.name, (v) => (v.status === 'downloading' ? { ...v, bytesDone: Math.max(v.bytesDone, bytes), owner: owner() } : v)))
+        .then(() => this.setVariant(manifest.repo, variant.name, (v) => recordProgress(v, bytes, new Date())))
         .catch(() => undefined);
       return persisting;
     };
     const heartbeat = setInterval(() => void persist(false), 1000).unref();
 
-    await this.setVariant(manifest.repo, variant.name, (v) => {
-      const { error: _e, ...rest } = v;
-      return { ...rest, status: 'downloading', owner: owner(), updatedAt: new Date().toISOString() };
-    });
+    await this.setVariant(manifest.repo, variant.name, (v) => startDownload(v, new Date()));
     const stop = new AbortController();
     const signal = unbounded(AbortSignal.any([stop.signal, this.closing.signal, ...(options.signal ? [options.signal] : [])]));
     try {
@@ -351,10 +310,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       await persisting;
       const cause: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
       const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
-      await this.setVariant(manifest.repo, variant.name, (v) => {
-        const { owner: _o, ...rest } = v;
-        return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, durable), error: errorInfo(failure), updatedAt: new Date().toISOString() };
-      }).catch(() => undefined);
+      await this.setVariant(manifest.repo, variant.name, (v) => failDownload(v, { bytesDone: durable, error: codeAndMessage(failure), now: new Date() })).catch(() => undefined);
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
     }
@@ -363,18 +319,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   /** Records a variant as downloaded at the manifest's commit (with its GGUF header summary). */
   private async markDownloaded(manifest: Manifest, variant: ManifestVariant): Promise<Manifest> {
     const gguf = variant.kind === 'gguf' ? this.ggufSummary(manifest.repo, variant.files) : undefined;
-    const next = await this.setVariant(manifest.repo, variant.name, (v) => {
-      const { error: _e, owner: _o, changedFiles: _c, ...rest } = v;
-      return {
-        ...rest,
-        ...(gguf === undefined ? {} : { gguf }),
-        status: 'downloaded',
-        bytesDone: v.totalSize,
-        commit: manifest.commit,
-        outdated: false,
-        updatedAt: new Date().toISOString(),
-      };
-    });
+    const next = await this.setVariant(manifest.repo, variant.name, (v) => finishDownload(v, { commit: manifest.commit, ...(gguf === undefined ? {} : { gguf }), now: new Date() }));
     return next ?? manifest;
   }
 
@@ -439,7 +384,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const p = validateRepoPath(filePath);
     const m = this.manifests.read(id);
     if (m !== null && (options.revision === undefined || options.revision === m.revision || options.revision === m.commit)) {
-      if (m.files.some((f) => f.path === p)) return this.target(m, p);
+      if (m.files.some((f) => f.path === p)) return manifestTarget(m, p);
     }
     if (this.offline) {
       throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${id}/${p} is not cached`);
@@ -485,10 +430,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (m === null || m.commit !== t.commit) return;
     for (const v of m.variants) {
       if (!v.files.includes(t.path) || v.status === 'downloaded' || v.status === 'downloading') continue;
-      await this.setVariant(m.repo, v.name, (x) => {
-        const { owner: _o, ...rest } = x;
-        return { ...rest, status: 'failed', error: errorInfo(err), updatedAt: new Date().toISOString() };
-      }).catch(() => undefined);
+      await this.setVariant(m.repo, v.name, (x) => failDownload(x, { bytesDone: 0, error: codeAndMessage(err), now: new Date() })).catch(() => undefined);
     }
   }
 
@@ -512,7 +454,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const known = m?.files.find((f) => f.path === filePath);
     const cached = this.storage.getFile(id, filePath);
     // Cached and current (or nothing to compare with offline): serve it without a request.
-    if (cached !== null && (known === undefined ? this.offline || m === null : storedMatch(this.native, this.target(m!, filePath)) !== null)) {
+    if (cached !== null && (known === undefined ? this.offline || m === null : storedMatch(this.native, manifestTarget(m!, filePath)) !== null)) {
       return cached;
     }
     if (cached !== null) this.storage.release(cached);
@@ -551,10 +493,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (options.quant !== undefined) {
       const m = this.manifests.read(id)!;
       const name = findVariant(m, options.quant).name;
-      await this.setVariant(id, name, (v) => {
-        const { error: _e, owner: _o, changedFiles: _c, removed: _r, ...rest } = v;
-        return { ...rest, status: 'available', bytesDone: 0, commit: m.commit, outdated: false, updatedAt: new Date().toISOString() };
-      });
+      await this.setVariant(id, name, (v) => clearDownload(v, { commit: m.commit, now: new Date() }));
       // A variant that is gone from the repo and now holds nothing has nothing left to remember.
       if (isRemoved(m, name)) await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== name) }));
     } else {
@@ -574,22 +513,90 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     for (const m of manifests) {
       for (const v of m.variants) {
         if (v.status !== 'downloaded' || v.removed === true) continue;
-        for (const p of v.files) {
-          const f = m.files.find((x) => x.path === p);
-          const t: DownloadTarget | undefined = f && { repo: m.repo, commit: v.commit, path: p, size: f.size, ...(f.sha256 ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
-          if (t === undefined || (storedMatch(this.native, t) === null && !v.outdated)) missing.push({ repo: m.repo, path: p, variant: v.name });
-        }
+        variantTargets(m, v).forEach((t, i) => {
+          if (t === undefined || (storedMatch(this.native, t) === null && !v.outdated)) missing.push({ repo: m.repo, path: v.files[i]!, variant: v.name });
+        });
       }
     }
     const files = id === undefined ? report.files : this.storage.listFiles(id).length;
     return { ok: damaged.length === 0 && missing.length === 0, files, bytes: report.bytes, damaged, missing };
   }
 
+  /**
+   * Records as downloaded every variant of `repo` whose files are all stored with the content its
+   * manifest lists (files pulled one by one, or imported from huggingface_hub's cache), with the same
+   * fields a download records. Resolves to the names of the repo's downloaded, current variants.
+   */
+  async markStoredVariants(repo: string): Promise<string[]> {
+    this.check();
+    const id = parseRepoId(repo).id;
+    const next = await this.manifests.update(id, (m) => {
+      let changed = false;
+      const variants = m.variants.map((v) => {
+        if (v.removed === true || v.status === 'downloading' || variantIsCurrent(v)) return v;
+        if (!manifestTargets(m, v.files).every((t) => t !== undefined && storedMatch(this.native, t) !== null)) return v;
+        changed = true;
+        const gguf = v.kind === 'gguf' ? this.ggufSummary(m.repo, v.files) : undefined;
+        return finishDownload(v, { commit: m.commit, ...(gguf === undefined ? {} : { gguf }), now: new Date() });
+      });
+      return changed ? { ...m, variants } : null;
+    });
+    return (next?.variants ?? []).filter(variantIsCurrent).map((v) => v.name);
+  }
+
+  /** Whether `target` is stored under its repo and path with exactly its content (size and hash). */
+  isStored(target: DownloadTarget): boolean {
+    this.check();
+    return storedMatch(this.native, target) !== null;
+  }
+
+  /** Bytes of `targets` durably stored: whole files, plus the committed chunks of unfinished uploads. */
+  storedBytes(targets: readonly DownloadTarget[]): number {
+    this.check();
+    const uploads = new Map(this.native.listUploads().map((u) => [u.resumeKey, u]));
+    let n = 0;
+    for (const t of targets) {
+      if (storedMatch(this.native, t) !== null) {
+        n += t.size;
+        continue;
+      }
+      const u = t.sha256 === undefined && t.gitSha1 === undefined ? undefined : uploads.get(contentKey(t));
+      if (u !== undefined) for (const i of u.present) n += Math.max(0, Math.min(u.chunkSize, t.size - i * u.chunkSize));
+      if (u !== undefined) for (const p of u.partial) n += p.kept; // parts of chunks in progress (pieces)
+    }
+    return n;
+  }
+
+  /**
+   * Stores `target` without reading its bytes when the cache holds the same content (by sha256) under
+   * another name. False when it holds none (or the target has no sha256).
+   */
+  async linkStored(target: DownloadTarget): Promise<boolean> {
+    this.check();
+    if (target.sha256 === undefined) return false;
+    try {
+      return (await this.native.linkFile(target.repo, target.path, target.sha256)).size === target.size;
+    } catch (err) {
+      if (err instanceof ModelStoreError && err.code === 'MC_ERR_NOT_FOUND') return false;
+      throw err;
+    }
+  }
+
+  /**
+   * The cache's one manifest store, for the modules of this package that write manifests (the
+   * huggingface_hub import): its per-repo write queue serialises them with downloads and scans.
+   * @internal
+   */
+  static manifestsOf(cache: ModelCache): ManifestDb {
+    cache.check();
+    return cache.manifests;
+  }
+
   /** Stops downloads in flight (their durable chunks stay, for a resume) and closes the database handle. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.closing.abort(new ModelCacheError('MC_ERR_CLOSED', 'The model cache was closed'));
+    this.closing.abort(new ModelStoreError('MC_ERR_CLOSED', 'The model cache was closed'));
     this.storage.close();
   }
 

@@ -1,6 +1,6 @@
 // How the CLI reports failures: `error CODE: message` plus a one-line fix keyed by the code, and which exit
 // code a failure gets (0 ok, 1 failure, 2 usage, 130 interrupted).
-import { HubError, ModelCacheError, ModelStoreError } from '../errors';
+import { brandErrorClass, codeAndMessage, HubError, ModelCacheError, ModelStoreError, type ErrorCode } from '../errors';
 import type { ErrorInfo } from './output/json-shapes';
 
 export const EXIT_OK = 0;
@@ -9,24 +9,23 @@ export const EXIT_USAGE = 2;
 /** 128 + SIGINT, as shells report a process stopped by Ctrl-C. */
 export const EXIT_INTERRUPTED = 130;
 
-const USAGE_BRAND = Symbol.for('model-cache.error.usage');
-
 /** A mistake in how the command was called: exit 2. */
 export class UsageError extends ModelCacheError {
-  readonly [USAGE_BRAND] = true;
+  static {
+    brandErrorClass(this, 'usage');
+  }
+
+  declare readonly code: 'USAGE';
 
   constructor(message: string, readonly hint?: string) {
     super('USAGE', message);
     this.name = 'UsageError';
   }
-
-  // ModelCacheError's hasInstance answers for every branded error: a subclass needs its own brand check.
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[USAGE_BRAND] === true;
-  }
 }
 
-const HINTS: Record<string, string> = {
+// One hint per code, the only such table: docs/ERRORS.md shows these same hints (and
+// test/native/09.error-tables.test.ts checks that it does).
+const HINTS: Partial<Record<ErrorCode, string>> = {
   USAGE: 'see `model-cache <command> --help`',
   HUB_GATED_REPO: 'request access on the Hub and pass --token (or set HF_TOKEN)',
   HUB_REPO_NOT_FOUND: 'check the repo id; a private repo needs --token (or HF_TOKEN)',
@@ -55,6 +54,9 @@ const HINTS: Record<string, string> = {
   CACHE_AMBIGUOUS_VARIANT: 'name the variant in full, e.g. onnx/q4f16',
   DOWNLOAD_INTERRUPTED: 'run the same pull again to resume',
   DOWNLOAD_STALLED: 'the connection stalled: run the same pull again to resume',
+  DOWNLOAD_BUDGET_EXHAUSTED: 'the download kept failing: check the network, then run the same pull again to resume',
+  REPAIR_FAILED: 'the damaged files could not be fetched again: `model-cache rm` the repo and pull it again',
+  EXPORT_UNSAFE_DESTINATION: 'the destination holds a symlink or a non-directory: export into a new, empty directory',
   HF_CACHE_NOT_FOUND: 'pass the huggingface_hub cache directory (HF_HUB_CACHE), e.g. ~/.cache/huggingface/hub',
   MANIFEST_INVALID: '`model-cache rm <repo>` then pull it again',
   MC_ERR_HASH_MISMATCH: 'the server sent corrupt bytes; run pull again',
@@ -71,22 +73,25 @@ const HINTS: Record<string, string> = {
   ONNXRUNTIME_MISSING: 'install it: npm install onnxruntime-node',
 };
 
+/** Every code with a hint (docs/ERRORS.md documents each). */
+export function hintedCodes(): string[] {
+  return Object.keys(HINTS);
+}
+
 export function hintFor(code: string): string | null {
-  return HINTS[code] ?? null;
+  return HINTS[code as ErrorCode] ?? null;
 }
 
 /** Code, message and hint of any thrown value. */
 export function errorInfo(err: unknown): ErrorInfo {
   if (err instanceof UsageError) return { code: err.code, message: err.message, hint: err.hint ?? hintFor(err.code) };
-  const code = (err as { code?: unknown } | null)?.code;
-  const c = typeof code === 'string' ? code : 'INTERNAL';
-  const message = err instanceof Error ? err.message : String(err);
-  return { code: c, message, hint: hintFor(c) };
+  const { code, message } = codeAndMessage(err);
+  return { code, message, hint: hintFor(code) };
 }
 
 export function exitCodeFor(err: unknown): number {
-  if (err instanceof UsageError) return EXIT_USAGE;
   const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof UsageError || code === 'USAGE') return EXIT_USAGE;
   // Bad arguments our API refused (a malformed endpoint, chunk size, token) are usage errors too. A
   // server's fault never is: the same codes on an error that carries the server's URL (an unsafe name
   // in a listing, a hostile repo id in an answer) exit 1 like every other server fault.
@@ -94,6 +99,7 @@ export function exitCodeFor(err: unknown): number {
   if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
     return EXIT_USAGE;
   }
+  if (code === 'INTERRUPTED') return EXIT_INTERRUPTED;
   return EXIT_FAILURE;
 }
 

@@ -26,7 +26,7 @@ import { HubError, ModelCacheError, ModelStoreError } from '../errors';
 import { fetchFile, type FileResponse } from '../hub/fetch-file';
 import { abandonBody } from '../hub/hub-request';
 import type { HubClientOptions } from '../hub/resolve-hub-config';
-import { Lease } from '../cache/lease';
+import { Lease } from './lease';
 import type { BufferPool } from './buffer-pool';
 import type { Limiter } from './limiter';
 import { ProgressMeter } from './progress';

@@ -3,7 +3,7 @@
 // Only the header up to the end of the key-value pairs is read: the parser stops there, so a zero-copy
 // view of a 40 GB file costs the few pages the metadata occupies (plus tokenizer arrays, walked by their
 // lengths, not decoded, when they are longer than `maxArrayLength`).
-import { ModelCacheError } from '../errors';
+import { brandErrorClass, ModelCacheError } from '../errors';
 
 export const GGUF_MAGIC = 0x46554747;  // "GGUF" read as a little-endian u32
 
@@ -41,6 +41,12 @@ export interface ParseGgufOptions {
 
 /** Thrown when the bytes end before the header does: read more of the file and try again. */
 export class GgufTruncatedError extends ModelCacheError {
+  static {
+    brandErrorClass(this, 'gguf-truncated');
+  }
+
+  declare readonly code: 'GGUF_TRUNCATED';
+
   constructor(readonly needed: number) {
     super('GGUF_TRUNCATED', `the GGUF header continues past byte ${needed}`);
     this.name = 'GgufTruncatedError';

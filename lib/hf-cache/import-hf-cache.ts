@@ -16,15 +16,13 @@
 // in, and marks the variants outdated if the repo moved on since the snapshot.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ManifestDb } from '../cache/manifest-db';
-import type { ModelCache } from '../cache/model-cache';
-import { storedMatch, type DownloadTarget } from '../download/download-file';
-import { ModelCacheError, ModelStoreError } from '../errors';
+import { ModelCache } from '../cache/model-cache';
+import { ModelCacheError } from '../errors';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { repoPathProblem } from '../hub/repo-path-problem';
+import { fileTarget } from '../manifest/download-targets';
 import { mergeManifest } from '../manifest/merge-manifest';
-import { ManifestSchema, type ManifestFile } from '../manifest/schema';
-import { ChunkStorage } from '../store/chunk-storage';
+import type { ManifestFile } from '../manifest/schema';
 import { detectVariants } from '../variants/detect-variants';
 import { gitBlobSha1, lfsPointerText, SHA1_RE, SHA256_RE } from './git-hashes';
 import { hfHubCacheDir, parseHfRepoFolderName } from './hf-cache-dir';
@@ -215,67 +213,34 @@ function manifestFile(f: SnapshotFile): ManifestFile {
   return { path: f.path, size: f.size, gitSha1: f.etag, lfs: false };
 }
 
-function targetOf(repo: string, commit: string, f: ManifestFile): DownloadTarget {
-  return { repo, commit, path: f.path, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
-}
-
 /** Stores one blob under (repo, path) with its etag as the expected hash. */
-async function adoptFile(storage: ChunkStorage, repo: string, f: SnapshotFile, signal: AbortSignal | undefined): Promise<ImportAction> {
-  const native = ChunkStorage.native(storage);
+async function adoptFile(cache: ModelCache, repo: string, f: SnapshotFile, signal: AbortSignal | undefined): Promise<ImportAction> {
   const mf = manifestFile(f);
-  if (storedMatch(native, targetOf(repo, '0'.repeat(40), mf)) !== null) return 'present';
-  if (mf.sha256 !== undefined) {
-    try {
-      const linked = await native.linkFile(repo, f.path, mf.sha256);
-      if (linked.size === f.size) return 'linked';
-    } catch (err) {
-      if (!(err instanceof ModelStoreError && err.code === 'MC_ERR_NOT_FOUND')) throw err;
-    }
-  }
+  const target = fileTarget(repo, '0'.repeat(40), mf);
+  if (cache.isStored(target)) return 'present';
+  if (await cache.linkStored(target)) return 'linked';
   const stream = fs.createReadStream(f.blob, { highWaterMark: 4 << 20 });
   try {
-    await storage.storeFile(repo, f.path, stream, { size: f.size, signal, ...(mf.sha256 !== undefined ? { sha256: mf.sha256 } : { gitSha1: mf.gitSha1 }) });
+    await cache.storage.storeFile(repo, f.path, stream, { size: f.size, signal, ...(mf.sha256 !== undefined ? { sha256: mf.sha256 } : { gitSha1: mf.gitSha1 }) });
   } finally {
     stream.destroy();
   }
   return 'stored';
 }
 
-/** Marks every variant whose files are all stored with the manifest's content as downloaded; resolves to
- *  the names of the repo's downloaded (current) variants. */
-export async function markStoredVariants(storage: ChunkStorage, repo: string): Promise<string[]> {
-  const native = ChunkStorage.native(storage);
-  const db = new ManifestDb(native);
-  await db.update(repo, (m) => {
-    const byPath = new Map(m.files.map((f) => [f.path, f]));
-    let changed = false;
-    const now = new Date().toISOString();
-    const variants = m.variants.map((v) => {
-      if (v.removed === true || v.status === 'downloading') return v;
-      const whole = v.files.every((p) => {
-        const f = byPath.get(p);
-        return f !== undefined && storedMatch(native, targetOf(m.repo, m.commit, f)) !== null;
-      });
-      if (!whole) return v;
-      if (v.status === 'downloaded' && !v.outdated) return v;
-      changed = true;
-      const { error: _e, owner: _o, changedFiles: _c, removed: _r, ...rest } = v;
-      return { ...rest, status: 'downloaded' as const, bytesDone: v.totalSize, commit: m.commit, outdated: false, updatedAt: now };
-    });
-    return changed ? { ...m, variants } : null;
-  });
-  const m = db.read(repo);
-  return m === null ? [] : m.variants.filter((v) => v.status === 'downloaded' && !v.outdated).map((v) => v.name);
-}
-
-/** Writes the manifest of a snapshot (see the file comment); returns what happened to the stored one. */
-async function writeManifest(storage: ChunkStorage, repo: string, revision: string, commit: string, files: ManifestFile[]): Promise<ImportedRepo['manifest']> {
-  const db = new ManifestDb(ChunkStorage.native(storage));
-  for (let attempt = 0; ; attempt++) {
-    const raw = (await db.getManifest(repo));
-    const previous = raw === null ? null : ManifestSchema.parse(raw);
-    if (previous !== null && previous.commit === commit) return 'kept';
-    const manifest = mergeManifest({
+/**
+ * Writes the manifest of a snapshot (see the file comment) through the cache's one manifest store;
+ * returns what happened to the stored one.
+ */
+async function writeManifest(cache: ModelCache, repo: string, revision: string, commit: string, files: ManifestFile[]): Promise<ImportedRepo['manifest']> {
+  let outcome: ImportedRepo['manifest'] = 'kept';
+  await ModelCache.manifestsOf(cache).upsert(repo, (previous) => {
+    if (previous !== null && previous.commit === commit) {
+      outcome = 'kept';
+      return null;
+    }
+    outcome = previous === null ? 'created' : 'updated';
+    return mergeManifest({
       previous,
       scan: {
         repo,
@@ -291,19 +256,14 @@ async function writeManifest(storage: ChunkStorage, repo: string, revision: stri
       },
       now: new Date(),
     });
-    try {
-      await db.putManifest(ManifestSchema.parse(manifest));
-      return previous === null ? 'created' : 'updated';
-    } catch (err) {
-      if (!(err instanceof ModelCacheError && err.code === 'MANIFEST_CONFLICT') || attempt >= 5) throw err;
-    }
-  }
+  });
+  return outcome;
 }
 
 /** Imports huggingface_hub's cache into `params.cache` (see the file comment). */
 export async function importHfCache(params: ImportHfCacheParams): Promise<ImportHfCacheReport> {
   const dir = path.resolve(params.dir ?? hfHubCacheDir());
-  const storage = params.cache.storage;
+  const cache = params.cache;
   const wanted = params.repos === undefined ? undefined : new Set(params.repos.map((r) => parseRepoId(r).id));
   let folders: string[];
   try {
@@ -348,7 +308,7 @@ export async function importHfCache(params: ImportHfCacheParams): Promise<Import
       }
       let action: ImportAction;
       try {
-        action = await adoptFile(storage, repo, f, params.signal);
+        action = await adoptFile(cache, repo, f, params.signal);
       } catch (err) {
         const code = (err as { code?: unknown }).code;
         if (code !== 'MC_ERR_HASH_MISMATCH' && code !== 'MC_ERR_SIZE_MISMATCH') throw err;
@@ -371,8 +331,8 @@ export async function importHfCache(params: ImportHfCacheParams): Promise<Import
     const listing = await readTreeListing(repoDir, snap.commit);
     const byPath = new Map((listing ?? []).map((f) => [f.path, f]));
     const listed = listing !== null && adopted.every((f) => sameContent(f, byPath.get(f.path)));
-    const manifest = adopted.length === 0 ? 'kept' : await writeManifest(storage, repo, snap.revision, snap.commit, listed ? listing : adopted);
-    const variantsDownloaded = adopted.length === 0 ? [] : await markStoredVariants(storage, repo);
+    const manifest = adopted.length === 0 ? 'kept' : await writeManifest(cache, repo, snap.revision, snap.commit, listed ? listing : adopted);
+    const variantsDownloaded = adopted.length === 0 ? [] : await cache.markStoredVariants(repo);
     report.repos.push({ repo, commit: snap.commit, revision: snap.revision, files: adopted.length, ...counts, skipped, manifest, variantsDownloaded });
   }
   return report;

@@ -4,7 +4,7 @@ import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
-import { invalidArgument } from '../errors';
+import { invalidArgument, ModelStoreError } from '../errors';
 import { FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
 import { UploadSession } from './upload-session';
 

@@ -592,7 +592,7 @@ export class FixtureHub {
     try {
       if (type.includes('application/json')) {
         const body = JSON.parse(raw.toString('utf8')) as { paths?: unknown; expand?: unknown };
-        if (!Array.isArray(body.paths) || !body.paths.every((p) => typeof p === 'string')) throw new Error('paths must be an array of strings');
+        if (!Array.isArray(body.paths) || !body.paths.every((p) => typeof p === 'string')) throw new TypeError('paths must be an array of strings');
         paths = body.paths;
         expand = body.expand === true;
       } else {

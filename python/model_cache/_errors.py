@@ -35,6 +35,33 @@ STORE_ERROR_TABLE: dict[str, tuple[int, str]] = {
     "MC_ERR_DISK_FULL": (-32020, "not enough disk space"),
 }
 
+# The codes of the TypeScript library's own errors (CACHE_ERROR_CODES in lib/errors.ts, docs/ERRORS.md), in
+# its order. This package raises none of them today; they are here because a cache this package opens is
+# written by the TypeScript library, whose manifests record them (a variant's ``error.code``).
+CACHE_ERROR_CODES: tuple[str, ...] = (
+    "CACHE_NOT_CACHED",
+    "CACHE_OUTDATED",
+    "CACHE_UNKNOWN_VARIANT",
+    "CACHE_AMBIGUOUS_VARIANT",
+    "MANIFEST_INVALID",
+    "MANIFEST_CONFLICT",
+    "DOWNLOAD_INTERRUPTED",
+    "DOWNLOAD_STALLED",
+    "DOWNLOAD_SHORT_BODY",
+    "DOWNLOAD_NO_HASH",
+    "DOWNLOAD_BUDGET_EXHAUSTED",
+    "GGUF_INVALID",
+    "GGUF_TRUNCATED",
+    "ONNX_INVALID_MODEL",
+    "ONNXRUNTIME_MISSING",
+    "HF_CACHE_NOT_FOUND",
+    "EXPORT_UNSAFE_DESTINATION",
+    "REPAIR_FAILED",
+    "USAGE",
+    "INTERRUPTED",
+    "DEMO_INFERENCE_MISMATCH",
+)
+
 STORE_ERROR_CODES: dict[str, int] = {name: value for name, (value, _) in STORE_ERROR_TABLE.items()}
 _NAMES_BY_VALUE: dict[int, str] = {value: name for name, value in STORE_ERROR_CODES.items()}
 
@@ -76,9 +103,12 @@ def store_error(code: str, detail: str = "") -> ModelStoreError:
 
 
 if __name__ == "__main__":
-    # `python -m model_cache._errors` prints the table as JSON: test/native/09.error-tables.test.ts
-    # compares it with the addon's.
+    # `python -m model_cache._errors` prints the store table as JSON, and `... cache` the cache codes:
+    # test/native/09.error-tables.test.ts compares them with the addon's and TypeScript's.
     import json
     import sys
 
-    json.dump({name: {"value": v, "message": m} for name, (v, m) in STORE_ERROR_TABLE.items()}, sys.stdout)
+    if sys.argv[1:] == ["cache"]:
+        json.dump(list(CACHE_ERROR_CODES), sys.stdout)
+    else:
+        json.dump({name: {"value": v, "message": m} for name, (v, m) in STORE_ERROR_TABLE.items()}, sys.stdout)

@@ -18,7 +18,7 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ModelCache } from '../../cache/model-cache';
 import { buildDemoRepo, cosineSimilarity, meanPool, referenceForward, TINY_EMBEDDER_OUTPUT, WordPieceTokenizer, type TinyEmbedderDtype } from '../../demo';
 import type { ProgressEvent } from '../../download/progress';
-import { ModelCacheError } from '../../errors';
+import { ModelCacheError, ModelStoreError } from '../../errors';
 import { startHubServer } from '../../testing/start-hub-server';
 import type { HubServer } from '../../testing/types';
 import { addGlobalOptions, type Runner } from '../command';
@@ -142,7 +142,7 @@ export function demoCommand(runner: Runner): Command {
       const report = await cache.verify(repo);
       doc.timings.verifyMs = performance.now() - t;
       doc.verify = { ok: report.ok, files: report.files, bytes: report.bytes, ms: doc.timings.verifyMs };
-      if (!report.ok) throw new ModelCacheError('MC_ERR_CORRUPT', `verify failed: ${JSON.stringify([...report.damaged, ...report.missing])}`);
+      if (!report.ok) throw new ModelStoreError('MC_ERR_CORRUPT', `verify failed: ${JSON.stringify([...report.damaged, ...report.missing])}`);
       step(5, 'Verify', `${report.files} files, ${formatBytes(report.bytes)}: every chunk's CRC32C ok (${formatDuration(doc.timings.verifyMs)})`);
 
       // 6. Hand-off: Buffers over the database's memory map, no copy (files under 64 KiB are copied).

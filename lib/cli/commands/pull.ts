@@ -10,15 +10,13 @@
 // interrupted; the command reports how much is stored and exits 130. The next pull fetches only the rest.
 import { setMaxListeners } from 'node:events';
 import { Command } from 'commander';
-import type { NativeStore } from '../../../binding';
 import { findVariant } from '../../cache/model-cache';
-import { contentKey, storedMatch, type DownloadTarget } from '../../download/download-file';
+import type { DownloadTarget } from '../../download/download-file';
 import type { ProgressEvent } from '../../download/progress';
-import { HubError, ModelCacheError } from '../../errors';
-import { markStoredVariants } from '../../hf-cache/import-hf-cache';
+import { ModelCacheError } from '../../errors';
 import { resolveHubConfig } from '../../hub/resolve-hub-config';
+import { manifestTarget } from '../../manifest/download-targets';
 import type { Manifest, ManifestVariant } from '../../manifest/schema';
-import { ChunkStorage } from '../../store/chunk-storage';
 import { addGlobalOptions, collect, positiveInt, type Runner } from '../command';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError, errorInfo, exitCodeFor } from '../errors';
 import { filterPaths } from '../glob';
@@ -41,12 +39,6 @@ interface Selection {
   /** Files outside the selected variants. */
   files: string[];
   targets: DownloadTarget[];
-}
-
-function targetOf(m: Manifest, path: string): DownloadTarget {
-  const f = m.files.find((x) => x.path === path);
-  if (f === undefined) throw new HubError('HUB_ENTRY_NOT_FOUND', `${m.repo}@${m.commit.slice(0, 12)} has no file ${path}`);
-  return { repo: m.repo, commit: m.commit, path, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
 }
 
 function select(m: Manifest, o: PullOptions): Selection {
@@ -85,23 +77,7 @@ function select(m: Manifest, o: PullOptions): Selection {
   const inVariants = new Set(variants.flatMap((v) => v.files));
   const extra = files.filter((p) => !inVariants.has(p));
   const paths = [...new Set([...inVariants, ...extra])];
-  return { variants, files: extra, targets: paths.map((p) => targetOf(m, p)) };
-}
-
-/** Bytes of the targets durably stored: whole files, plus the committed chunks and pieces of unfinished uploads. */
-export function storedBytes(native: NativeStore, targets: readonly DownloadTarget[]): number {
-  const uploads = new Map(native.listUploads().map((u) => [u.resumeKey, u]));
-  let n = 0;
-  for (const t of targets) {
-    if (storedMatch(native, t) !== null) {
-      n += t.size;
-      continue;
-    }
-    const u = uploads.get(contentKey(t));
-    if (u !== undefined) for (const i of u.present) n += Math.max(0, Math.min(u.chunkSize, t.size - i * u.chunkSize));
-    if (u !== undefined) for (const p of u.partial) n += p.kept; // parts of chunks in progress (pieces)
-  }
-  return n;
+  return { variants, files: extra, targets: paths.map((p) => manifestTarget(m, p)) };
 }
 
 export function pullCommand(runner: Runner): Command {
@@ -131,7 +107,6 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
     const started = performance.now();
     const out = ctx.out;
     const cache = await ctx.openCache({ concurrency: o.concurrency });
-    const native = ChunkStorage.native(cache.storage);
     let m: Manifest | null = null;
     let sel: Selection = { variants: [], files: [], targets: [] };
     let view: ProgressView | undefined;
@@ -140,7 +115,7 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
     cache.on('progress', onProgress);
     const doc = (ok: boolean, interrupted: boolean): PullDocument => {
       const total = sel.targets.reduce((n, t) => n + t.size, 0);
-      const after = m === null ? null : native.listFiles(m.repo);
+      const after = m === null ? null : cache.storage.listFiles(m.repo);
       const fileInfo = new Map((after ?? []).map((f) => [f.path, f]));
       return {
         event: 'result',
@@ -149,10 +124,10 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
         revision: m?.revision ?? o.revision ?? 'main',
         commit: m?.commit ?? '',
         variants: sel.variants.map((v) => ({ name: v.name, status: 'available' })),
-        files: sel.targets.map((t) => ({ path: t.path, size: t.size, sha256: storedMatch(native, t) !== null ? (fileInfo.get(t.path)?.sha256 ?? null) : null })),
+        files: sel.targets.map((t) => ({ path: t.path, size: t.size, sha256: cache.isStored(t) ? (fileInfo.get(t.path)?.sha256 ?? null) : null })),
         bytes: total,
         alreadyStored: already,
-        storedBytes: storedBytes(native, sel.targets),
+        storedBytes: cache.storedBytes(sel.targets),
         elapsedMs: Math.round(performance.now() - started),
         interrupted,
       };
@@ -171,7 +146,7 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       }
       sel = select(m, o);
       const total = sel.targets.reduce((n, t) => n + t.size, 0);
-      already = storedBytes(native, sel.targets); // whole files and the chunks of interrupted ones
+      already = cache.storedBytes(sel.targets); // whole files and the chunks of interrupted ones
       const what = [...sel.variants.map((v) => v.name), ...(sel.files.length > 0 ? [`${sel.files.length} ${sel.variants.length > 0 ? 'other ' : ''}file(s)`] : [])].join(' + ');
       out.note(`pull ${m.repo} @ ${m.commit.slice(0, 12)}: ${what}; ${sel.targets.length} files, ${formatBytes(total)}${already > 0 ? ` (${formatBytes(already)} already cached)` : ''}`);
       view = new ProgressView(out, out.progressMode(true), m.repo, `pull ${m.repo}`, total, already);
@@ -195,7 +170,7 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       if (first !== undefined) throw first.error;
       view.finish(true);
       // Files pulled one by one may complete variants: record those as downloaded too.
-      if (sel.files.length > 0) await markStoredVariants(cache.storage, manifest.repo);
+      if (sel.files.length > 0) await cache.markStoredVariants(manifest.repo);
 
       const result = doc(true, false);
       const latest = await cache.getManifest(manifest.repo);

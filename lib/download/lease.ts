@@ -2,18 +2,14 @@
 //
 // Two processes asking for the same content: the first takes the lease and downloads; the other sees
 // the lease, waits, and shows the holder's progress (the holder writes its byte count into the lease
-// with every heartbeat). A lease is dead when its heartbeat is old, or at once when its holder is a
-// process of this host that no longer exists (kill -9), so a crash never leaves a download stuck.
+// with every heartbeat). Whether the holder is alive is the owner rule of lib/store/owner-liveness.ts, so a
+// crash never leaves a download stuck.
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
-import type { NativeStore } from '../../binding';
 import { ModelStoreError } from '../errors';
-import { processAlive } from './process-alive';
+import type { DocumentStore } from '../store/documents';
+import { HOST, OWNER_HEARTBEAT_MS, ownerIsLive } from '../store/owner-liveness';
 
 const KIND = 'lease';
-/** A holder that has not written a heartbeat for this long is presumed dead. */
-export const LEASE_STALE_MS = 15_000;
-export const LEASE_HEARTBEAT_MS = 1_000;
 
 export interface LeaseValue {
   readonly pid: number;
@@ -25,15 +21,13 @@ export interface LeaseValue {
   readonly total: number;
 }
 
-const HOST = hostname();
-
-/** Whether a lease's holder is still working on it. */
+/** Whether a lease's holder is still working on it (the owner rule of lib/store/owner-liveness.ts). */
 export function leaseIsLive(v: LeaseValue, now = Date.now()): boolean {
-  if (now - v.heartbeatAt > LEASE_STALE_MS) return false;
-  return v.host !== HOST || processAlive(v.pid);
+  return ownerIsLive(v, now);
 }
 
-function parse(raw: string | null): LeaseValue | null {
+/** A stored lease's value; null when absent or damaged (a damaged lease is a dead one). */
+export function parseLease(raw: string | null): LeaseValue | null {
   if (raw === null) return null;
   try {
     return JSON.parse(raw) as LeaseValue;
@@ -49,7 +43,7 @@ export class Lease {
   private lost = false;
 
   private constructor(
-    private readonly native: NativeStore,
+    private readonly native: DocumentStore,
     readonly key: string,
     private value: LeaseValue,
   ) {
@@ -57,10 +51,10 @@ export class Lease {
   }
 
   /** Takes the lease, or returns the live holder's value. */
-  static async acquire(native: NativeStore, key: string, total: number): Promise<Lease | LeaseValue> {
+  static async acquire(native: DocumentStore, key: string, total: number): Promise<Lease | LeaseValue> {
     for (;;) {
       const current = native.getDoc(KIND, key);
-      const holder = parse(current);
+      const holder = parseLease(current);
       if (holder !== null && leaseIsLive(holder)) return holder;
       const now = Date.now();
       const mine: LeaseValue = {
@@ -85,12 +79,12 @@ export class Lease {
   }
 
   /** The current holder of `key`, if any (live or not). */
-  static peek(native: NativeStore, key: string): LeaseValue | null {
-    return parse(native.getDoc(KIND, key));
+  static peek(native: DocumentStore, key: string): LeaseValue | null {
+    return parseLease(native.getDoc(KIND, key));
   }
 
   private start(): void {
-    this.timer = setInterval(() => void this.beat(), LEASE_HEARTBEAT_MS);
+    this.timer = setInterval(() => void this.beat(), OWNER_HEARTBEAT_MS);
     this.timer.unref();
   }
 
