@@ -6,7 +6,7 @@
 // Best of N runs each, page cache warm; garbage collected between runs, so views die and nothing checked
 // in a previous run is remembered (a mirror remembers which of its chunks passed). Each stream's consumer
 // reads every byte (CRC32C in JS, as a socket or a hash would read them).
-// Usage: node --expose-gc bench/scripts/verified-read.js [dir] [runs]
+// Usage: [ONLY=<part of a name>] node --expose-gc bench/scripts/verified-read.js [dir] [runs]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,6 +21,7 @@ const RUNS = Number(process.argv[3] || 5);
 const ms = (t) => Number(process.hrtime.bigint() - t) / 1e6;
 
 async function best(name, fn) {
+  if (process.env.ONLY && !name.includes(process.env.ONLY)) return NaN; // ONLY=materialize: that part only
   let min = Infinity;
   for (let i = 0; i < RUNS; i++) {
     global.gc?.();
