@@ -8,7 +8,7 @@ import type { Manifest } from '../manifest/schema';
 import { entryJson, repoTree } from './entries';
 import { badRequest, ServeError } from './errors';
 import type { Exchange } from './exchange';
-import { flag } from './query';
+import { flag } from '../protocol';
 
 /** Bodies above this are refused: 1 MiB is thousands of paths, more than any real request. */
 const MAX_BODY = 1 << 20;
