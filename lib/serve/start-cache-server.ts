@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ModelCache } from '../cache/model-cache';
+import { redirectBody } from '../protocol';
 import { tokenCheck, type TokenCheck } from './auth';
 import type { ServeContext, ServeStats } from './context';
 import { methodNotAllowed, serveErrorFrom, ServeError, ServeRedirect } from './errors';
@@ -56,7 +57,7 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
     check?.(ex.req);
     const r = route(ex.pathname);
     if (r === undefined) throw new ServeError(404, 'Not Found');
-    if (r.kind === 'resolve') {
+    if (r.kind === 'resolve' || r.kind === 'raw') {
       await resolve(ctx, ex, r);
       return;
     }
@@ -69,7 +70,7 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
   } catch (err) {
     if (err instanceof ServeRedirect) {
       // Relative, keeping the query, with a body as the Hub's (behaviour 17): clients follow it with auth.
-      ex.send(307, { location: err.location, 'content-type': 'text/plain; charset=utf-8' }, `Temporary Redirect. Redirecting to ${err.location}`);
+      ex.send(307, { location: err.location, 'content-type': 'text/plain; charset=utf-8' }, redirectBody(307, err.location));
       return;
     }
     const e = serveErrorFrom(err);
