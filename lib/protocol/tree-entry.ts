@@ -38,9 +38,13 @@ export interface SiblingJson {
   lfs?: { sha256: string; size: number; pointerSize: number };
 }
 
-/** Size of the git-lfs pointer file the Hub keeps in git for an LFS file (git-lfs spec v1). */
+/** The git-lfs pointer file the Hub keeps in git for an LFS file (git-lfs spec v1): what `raw` serves. */
+export function lfsPointerText(sha256: string, size: number): string {
+  return `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`;
+}
+
 export function lfsPointerSize(sha256: string, size: number): number {
-  return Buffer.byteLength(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`);
+  return Buffer.byteLength(lfsPointerText(sha256, size));
 }
 
 /** The Hub gives a directory its git tree sha1; neither server has git trees, so a stable stand-in. */
@@ -67,8 +71,10 @@ export function fileEntryJson(f: HubFile, expand?: { lastCommit: LastCommit; sec
 }
 
 /** A model-info sibling: only the name, or with `blobs=true` its blob id, size and LFS data. */
-export function siblingJson(f: HubFile, blobs: boolean): SiblingJson {
-  if (!blobs) return { rfilename: f.path };
+export function siblingJson(f: HubFile, blobs: boolean): SiblingJson;
+export function siblingJson(f: Pick<HubFile, 'path'>, blobs: false): SiblingJson;
+export function siblingJson(f: Pick<HubFile, 'path'> & Partial<HubFile>, blobs: boolean): SiblingJson {
+  if (!blobs || f.oid === undefined || f.size === undefined) return { rfilename: f.path };
   return {
     rfilename: f.path,
     blobId: f.oid,

@@ -50,7 +50,7 @@ export function entryNotFound(commit: string | undefined, message = 'Entry not f
 }
 
 export function methodNotAllowed(allow: string): ServeError {
-  return new ServeError(405, 'Method Not Allowed', undefined, { allow });
+  return new ServeError(405, 'Method Not Allowed', 'MethodNotAllowed', { allow });
 }
 
 /**

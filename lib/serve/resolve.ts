@@ -1,4 +1,5 @@
-// HEAD|GET /{repo}/resolve/{rev}/{path} (hub-protocol.md section 4), answered with the bytes directly:
+// HEAD|GET /{repo}/resolve/{rev}/{path} (hub-protocol.md section 4), answered with the bytes directly
+// (and /{repo}/raw/{rev}/{path}: the same for a regular file, the LFS pointer for an LFS one):
 // 200 (or 206 for a Range) from the cache, with the headers clients take the metadata from:
 //
 // - `X-Repo-Commit`: the commit (clients pin to it and name their snapshot after it).
@@ -27,8 +28,9 @@ import type { Exchange } from './exchange';
 import { lookupRepo, storedContent } from './repo-lookup';
 import type { Route } from './router';
 import { sendFile } from './send-file';
+import { sendLfsPointer } from './send-lfs-pointer';
 
-type ResolveRoute = Extract<Route, { kind: 'resolve' }>;
+type ResolveRoute = Extract<Route, { kind: 'resolve' | 'raw' }>;
 
 /** `inline; filename*=UTF-8''<name>; filename="<ascii>"`, as the Hub's CDN names files (progress bars show it). */
 function contentDisposition(path: string): string {
@@ -64,6 +66,10 @@ export async function resolve(ctx: ServeContext, ex: Exchange, r: ResolveRoute):
   const m = await lookupRepo(ctx, r, ex.search);
   const f = m.files.find((x) => x.path === r.path);
   if (f === undefined) throw entryNotFound(m.commit);
+  if (r.kind === 'raw' && f.sha256 !== undefined) {
+    sendLfsPointer(ex, m.commit, { ...f, sha256: f.sha256 });
+    return;
+  }
 
   let stored = storedContent(ctx, m, f);
   if (stored === null && !ctx.pullThrough) {
@@ -78,7 +84,7 @@ export async function resolve(ctx: ServeContext, ex: Exchange, r: ResolveRoute):
   const range = f.size === 0 ? ({ kind: 'whole' } as const) : parseRange(ex.req.headers.range, f.size);
   if (range.kind === 'unsatisfiable') {
     // Before any download: a resume past the end must not fetch the file first.
-    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, undefined, {
+    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, 'RangeNotSatisfiable', {
       'x-repo-commit': m.commit,
       'accept-ranges': 'bytes',
       'content-range': unsatisfiedContentRange(f.size),

@@ -4,11 +4,11 @@
 // fetched through the cache from its own endpoint (the Hub, or another `model-cache serve`), stored,
 // then served: host -> rack or regional cache -> Hub.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ModelCache } from '../cache/model-cache';
-import { redirectBody } from '../protocol';
+import { hubErrorBody, hubErrorHeaders, redirectBody } from '../protocol';
 import { tokenCheck, type TokenCheck } from './auth';
 import type { ServeContext, ServeStats } from './context';
 import { methodNotAllowed, serveErrorFrom, ServeError, ServeRedirect } from './errors';
@@ -56,7 +56,7 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
   try {
     check?.(ex.req);
     const r = route(ex.pathname);
-    if (r === undefined) throw new ServeError(404, 'Not Found');
+    if (r === undefined) throw new ServeError(404, 'Not Found: no such Hub route here (docs/serve.md lists them)', 'NotFound');
     if (r.kind === 'resolve' || r.kind === 'raw') {
       await resolve(ctx, ex, r);
       return;
@@ -77,6 +77,14 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
     if (e.status >= 500) ex.note = e.cause instanceof Error ? e.cause.message : e.message;
     ex.error(e);
   }
+}
+
+/** A whole HTTP/1.1 error response as bytes, for a socket Node has not made a request of. */
+function rawErrorResponse(status: 400 | 431, message: string): string {
+  const body = JSON.stringify(hubErrorBody(message));
+  const headers = { ...hubErrorHeaders(message, 'BadRequest'), 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -128,6 +136,15 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
     handlers.add(handler);
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
+  // Requests Node refuses before they reach us (a URL or headers over its 16 KiB limit, bytes that are
+  // not HTTP) still get the Hub's error shape; Node's default is a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawErrorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, err.code === 'HPE_HEADER_OVERFLOW' ? 'Request header fields too large' : 'Bad request'));
+  });
 
   const address = await listen(server, host, port);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
