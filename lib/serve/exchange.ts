@@ -48,9 +48,12 @@ export class Exchange {
     return this.method === 'HEAD';
   }
 
+  /** Headers every answer to this request carries (CORS). */
+  common: OutgoingHttpHeaders = {};
+
   writeHead(status: number, headers: OutgoingHttpHeaders): void {
     this.status = status;
-    this.res.writeHead(status, { 'x-request-id': this.requestId, ...headers });
+    this.res.writeHead(status, { 'x-request-id': this.requestId, ...this.common, ...headers });
   }
 
   /** A whole response with a small in-memory body (JSON, error, redirect text); HEAD gets the headers only. */
