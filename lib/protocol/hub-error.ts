@@ -1,4 +1,4 @@
-// The Hub's error shape (docs/hub-protocol.md): a status, `X-Error-Code` when the Hub has one for
+// The Hub's error shape (docs/serve.md): a status, `X-Error-Code` when the Hub has one for
 // the case (huggingface_hub's hf_raise_for_status maps RepoNotFound, RevisionNotFound, EntryNotFound,
 // GatedRepo to its exceptions), `X-Error-Message`, and `{"error": message}` as a JSON body.
 

@@ -1,4 +1,4 @@
-// The file metadata headers of a resolve answer (docs/hub-protocol.md): `X-Repo-Commit` always; for an
+// The file metadata headers of a resolve answer (docs/serve.md): `X-Repo-Commit` always; for an
 // LFS file `X-Linked-Etag` (its sha256) and `X-Linked-Size`, which the Hub puts on its redirect to the
 // CDN because the CDN's own ETag is not the sha256. huggingface_hub reads X-Linked-Etag before ETag
 // and X-Linked-Size before Content-Length from the response that ends its redirect chain.

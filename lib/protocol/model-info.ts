@@ -1,4 +1,4 @@
-// The model info answer, GET /api/models/{repo}[/revision/{rev}] (docs/hub-protocol.md).
+// The model info answer, GET /api/models/{repo}[/revision/{rev}] (docs/serve.md).
 // huggingface_hub needs `id` and `sha` (snapshot_download pins every file to it) and reads `siblings`;
 // @huggingface/hub's modelInfo reads _id, id, private, pipeline_tag, downloads, gated, likes and
 // lastModified. `expand=<field>` (repeatable, or `expand[]`) keeps only those fields plus _id and id.

@@ -1,5 +1,5 @@
 // The Range header of a file request, as both Hub-compatible servers (lib/serve and the fixture Hub
-// in lib/testing) evaluate it. The rules, from RFC 9110 section 14 (see docs/hub-protocol.md):
+// in lib/testing) evaluate it. The rules, from RFC 9110 section 14 (see docs/serve.md):
 //
 // 1. No Range, a unit other than `bytes` (14.2: "MUST ignore ... a range unit it does not
 //    understand"), or a value that does not match the grammar (`bytes=abc`, `bytes=0--1`, `bytes=`):

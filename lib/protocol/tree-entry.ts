@@ -1,5 +1,5 @@
 // Entries of the Hub's tree listing and paths-info answer, and the siblings of model info
-// (docs/hub-protocol.md): the JSON both Hub-compatible servers write.
+// (docs/serve.md): the JSON both Hub-compatible servers write.
 
 import { createHash } from 'node:crypto';
 
