@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
-import { directoryEntryJson, fileEntryJson, flag, hubErrorBody, hubErrorHeaders, linkedHeaders, modelInfoJson, quoteEtag, redirectBody, siblingJson, type HubFile } from '../protocol';
+import { directoryEntryJson, fileEntryJson, flag, hubErrorBody, hubErrorHeaders, linkedHeaders, modelInfoJson, parsePathsInfoBody, pathsToAnswer, quoteEtag, redirectBody, siblingJson, type HubFile, type PathsInfoRequest } from '../protocol';
 import { FaultSet, type FaultRequest } from './fault-set';
 import { RepoRegistry, type Commit, type Repo, type ServedFile } from './repo-registry';
 import { serveContent, type ByteFaults } from './serve-content';
@@ -504,33 +504,15 @@ export class FixtureHub {
       ex.error(413, 'Payload too large');
       return;
     }
-    let paths: string[];
-    let expand = false;
-    const type = ex.req.headers['content-type'] ?? '';
+    let request: PathsInfoRequest;
     try {
-      if (type.includes('application/json')) {
-        const body = JSON.parse(raw.toString('utf8')) as { paths?: unknown; expand?: unknown };
-        if (!Array.isArray(body.paths) || !body.paths.every((p) => typeof p === 'string')) throw new Error('paths must be an array of strings');
-        paths = body.paths;
-        expand = body.expand === true;
-      } else {
-        // huggingface_hub sends a form: paths=a&paths=b&expand=false.
-        const form = new URLSearchParams(raw.toString('utf8'));
-        paths = form.getAll('paths');
-        expand = flag(form.get('expand'));
-      }
+      request = parsePathsInfoBody(raw, ex.req.headers['content-type'] ?? '');
     } catch (err) {
-      ex.error(400, `Invalid paths-info body: ${(err as Error).message}`, 'BadRequest');
+      ex.error(400, (err as Error).message, 'BadRequest');
       return;
     }
-    const seen = new Set<string>();
-    const entries: Record<string, unknown>[] = [];
-    for (const path of paths) {
-      const clean = path.replace(/\/+$/, '');
-      if (seen.has(clean) || (!commit.files.has(clean) && !commit.dirs.has(clean))) continue; // missing paths are omitted
-      seen.add(clean);
-      entries.push(await this.entryJson(commit, clean, expand));
-    }
+    const paths = pathsToAnswer(request.paths, (p) => commit.files.has(p) || commit.dirs.has(p));
+    const entries = await Promise.all(paths.map((p) => this.entryJson(commit, p, request.expand)));
     ex.json(200, entries);
   }
 

@@ -341,7 +341,9 @@ describe('model-cache serve: HTTP', () => {
     const u = new URL(s.url);
     const socket = net.connect(Number(u.port), u.hostname);
     socket.write(`GET /${BIG}/resolve/main/big.bin HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`);
-    socket.pause(); // a client that stopped reading: the server's writes wait on the full socket
+    // A client that stopped reading once the response began: the server's writes wait on the full socket.
+    await new Promise((r) => socket.once('data', r));
+    socket.pause();
     await new Promise((r) => setTimeout(r, 100));
     await Promise.all([s.close(), s.close()]);
     expect(log).toEqual([expect.stringMatching(new RegExp(`^GET /${BIG}/resolve/main/big.bin 200 \\d+ \\d+ms aborted$`))]);
