@@ -23,7 +23,10 @@ export interface SendBodyParams {
   /** Bytes the body must have; the source must yield exactly these. */
   readonly length: number;
   readonly source: AsyncIterable<Buffer>;
-  /** Called after reading each piece but the first, before writing it; a reason returned aborts the response. */
+  /**
+   * Called after reading each piece, before writing it; a reason returned means the bytes are no longer
+   * the ones the headers describe: a 503 (retry) for the first piece, a cut connection after that.
+   */
   readonly check?: () => string | undefined;
 }
 
@@ -56,11 +59,16 @@ function abort(ex: Exchange, reason: string): false {
  */
 export async function sendBody(ex: Exchange, p: SendBodyParams): Promise<boolean> {
   const it = p.source[Symbol.asyncIterator]();
-  // A failure here propagates with nothing written: the caller answers the error.
+  // Failures until the headers go out propagate with nothing written: the caller answers the error.
   const first = await it.next();
   if (first.done === true && p.length > 0) {
     // Deleted between the lookup and the read: nothing to send, and nothing sent yet.
     throw new ServeError(503, 'The file changed while it was being read; retry', undefined, { 'retry-after': '1' });
+  }
+  const changed = p.check?.();
+  if (changed !== undefined) {
+    await stop(it);
+    throw new ServeError(503, `${changed}; retry`, undefined, { 'retry-after': '1' });
   }
   ex.writeHead(p.status, { ...p.headers, 'content-length': p.length });
   let sent = 0;

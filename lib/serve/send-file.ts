@@ -24,11 +24,12 @@ export interface SendFileParams {
 }
 
 /**
- * Whether the stored file is no longer the one whose headers were sent. Each view of
- * readChunksUnsafe came from its own read before the reader pinned one snapshot, so a file replaced
- * meanwhile (a rescan re-downloaded it) would splice two versions: this check after every view cuts
- * the connection instead. Redundant once ChunkStorage.readChunksUnsafe pins one database state for
- * the whole read (docs/serve.md): then delete this function and its use below.
+ * Whether the stored file is no longer the one whose headers were made. Checked after every chunk read,
+ * before it is written: after the first, it cuts the connection, because each view of this branch's
+ * readChunksUnsafe came from its own read, so a file replaced meanwhile (a rescan re-downloaded it)
+ * would splice two versions. With the pinned reader (ChunkStorage.openReader, docs/serve.md) only one
+ * check is needed, of the pinned FileInfo against `sha256` before the headers: then read through
+ * `reader.chunks({ start, end })` and delete this function.
  */
 function replacedSinceHeaders(p: SendFileParams): string | undefined {
   return p.storage.fileInfo(p.repo, p.path)?.sha256 === p.sha256 ? undefined : `${p.repo}/${p.path} was replaced or deleted while being sent`;

@@ -47,6 +47,19 @@ describe('the body sender on a real socket (any branch)', () => {
     ['/fail-after-three', source(3, 'throw')],
     ['/short', source(2, 'end')],
     ['/ok', source(4, 'end')],
+    ['/changed-before', source(4, 'end')],
+    ['/changed-later', source(4, 'end')],
+  ]);
+  /** The file-replaced check of each path: from the start, or from the third piece on. */
+  const checks = new Map<string, () => () => string | undefined>([
+    ['/changed-before', () => () => 'replaced'],
+    [
+      '/changed-later',
+      () => {
+        let calls = 0;
+        return () => ((calls += 1) >= 3 ? 'replaced' : undefined);
+      },
+    ],
   ]);
 
   beforeAll(async () => {
@@ -58,7 +71,8 @@ describe('the body sender on a real socket (any branch)', () => {
         res.writeHead(404).end();
         return;
       }
-      sendBody(ex, { status: 200, headers: { 'content-type': 'application/octet-stream' }, length: 4 * PIECE, source: make() }).catch((err: unknown) => {
+      const check = checks.get(ex.pathname)?.();
+      sendBody(ex, { status: 200, headers: { 'content-type': 'application/octet-stream' }, length: 4 * PIECE, source: make(), ...(check === undefined ? {} : { check }) }).catch((err: unknown) => {
         ex.error(serveErrorFrom(err));
       });
     });
@@ -80,7 +94,14 @@ describe('the body sender on a real socket (any branch)', () => {
     expect(JSON.parse(await r.body.text())).toEqual({ error: expect.stringMatching(/verify --repair/) });
   });
 
-  test.each(['/fail-after-one', '/fail-after-three', '/short'])('%s: headers went out, then the connection is cut; the client gets an error, never a complete body', async (p) => {
+  test('a file replaced before the headers went out: 503 with Retry-After, nothing of the body', async () => {
+    const r = await request(`${base}/changed-before`);
+    expect(r.statusCode).toBe(503);
+    expect(r.headers['retry-after']).toBe('1');
+    expect(JSON.parse(await r.body.text())).toEqual({ error: expect.stringMatching(/replaced; retry/) });
+  });
+
+  test.each(['/fail-after-one', '/fail-after-three', '/short', '/changed-later'])('%s: headers went out, then the connection is cut; the client gets an error, never a complete body', async (p) => {
     const r = await request(`${base}${p}`);
     expect(r.statusCode).toBe(200);
     expect(r.headers['content-length']).toBe(String(4 * PIECE));
