@@ -22,7 +22,7 @@ import { serveErrorFrom } from '../../lib/serve/errors';
 import { Exchange } from '../../lib/serve/exchange';
 import { sendBody } from '../../lib/serve/send-body';
 import type { HubServer } from '../../lib/testing';
-import { tmpDir } from '../helpers/tmp';
+import { pseudoRandom, tmpDir } from '../helpers/tmp';
 import { fill, MiB, openCache, REPO, runHfClient, Servers, sha256, startHub } from './helpers';
 
 const PIECE = 64 * 1024;
@@ -134,8 +134,14 @@ const READER_VERIFIES = Object.hasOwn(STORE_ERROR_CODES, 'MC_ERR_CHECKSUM');
 const describeWithVerifyingReader = READER_VERIFIES ? describe : describe.skip;
 
 describeWithVerifyingReader('a damaged database served by `serve` (needs the verifying reader)', () => {
-  const FILE = 'onnx/model.onnx'; // 3 MiB + 11 with 1 MiB chunks: four chunks
-  const FIRST = 'onnx/model_q4f16.onnx'; // damaged in its first chunk
+  // Bytes that never repeat (xorshift), so a 64-byte sample names one place in the database file.
+  const FILE = 'weights/a.bin'; // 3 MiB + 11 with 1 MiB chunks: four chunks
+  const FIRST = 'weights/b.bin'; // damaged in its first chunk
+  const files = [
+    { path: 'config.json', content: '{"model_type":"bert"}\n' },
+    { path: FILE, content: pseudoRandom(3 * MiB + 11, 11), lfs: true },
+    { path: FIRST, content: pseudoRandom(MiB + 7, 12), lfs: true },
+  ];
   let hub: HubServer;
   let t: ReturnType<typeof tmpDir>;
   let cache: ModelCache;
@@ -163,11 +169,11 @@ describeWithVerifyingReader('a damaged database served by `serve` (needs the ver
   }
 
   beforeAll(async () => {
-    hub = await startHub();
+    hub = await startHub(files);
     t = tmpDir('mc-serve-damaged-');
     const dir = path.join(t.dir, 'cache');
     cache = await openCache(dir, hub.endpoint);
-    await fill(cache);
+    await fill(cache, files.map((f) => f.path));
     const copy = (p: string, offset: number): Buffer => {
       const view = cache.storage.getFileRange(REPO, p, offset, 64)!;
       const bytes = Buffer.from(view);
