@@ -5,7 +5,7 @@
 
 import type { OutgoingHttpHeaders } from 'node:http';
 
-import { HubError, ModelCacheError } from '../errors';
+import { HubError, ModelCacheError, ModelStoreError } from '../errors';
 
 /** Internal to lib/serve: thrown by route handlers, turned into a response by the dispatcher. */
 export class ServeError extends Error {
@@ -50,7 +50,7 @@ export function entryNotFound(commit: string | undefined, message = 'Entry not f
 }
 
 export function methodNotAllowed(allow: string): ServeError {
-  return new ServeError(405, 'Method Not Allowed', undefined, { allow });
+  return new ServeError(405, 'Method Not Allowed', 'MethodNotAllowed', { allow });
 }
 
 /**
@@ -97,6 +97,11 @@ export function serveErrorFrom(err: unknown): ServeError {
     if (err.code === 'CACHE_NOT_CACHED') return new ServeError(404, err.message, 'EntryNotFound', {}, { cause: err });
     // A download whose bytes failed verification: the upstream sent wrong bytes.
     if (err.code === 'MC_ERR_HASH_MISMATCH' || err.code === 'MC_ERR_SIZE_MISMATCH') return new ServeError(502, `upstream: ${err.message}`, undefined, {}, { cause: err });
+  }
+  if (err instanceof ModelStoreError) {
+    // The cache itself failed, e.g. MC_ERR_CHECKSUM for a damaged chunk before the first byte was
+    // sent: the store's code tells the operator what to do (verify --repair), and never the bytes.
+    return new ServeError(500, `The cache could not read this file: ${err.message}`, err.code, {}, { cause: err });
   }
   return new ServeError(500, 'Internal server error', undefined, {}, { cause: err });
 }

@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 
-import { ServeError } from './errors';
+import { hubErrorBody, hubErrorHeaders } from '../protocol';
+import type { ServeError } from './errors';
 
 export interface ExchangeStats {
   bytesServed: number;
@@ -47,9 +48,12 @@ export class Exchange {
     return this.method === 'HEAD';
   }
 
+  /** Headers every answer to this request carries (CORS). */
+  common: OutgoingHttpHeaders = {};
+
   writeHead(status: number, headers: OutgoingHttpHeaders): void {
     this.status = status;
-    this.res.writeHead(status, { 'x-request-id': this.requestId, ...headers });
+    this.res.writeHead(status, { 'x-request-id': this.requestId, ...this.common, ...headers });
   }
 
   /** A whole response with a small in-memory body (JSON, error, redirect text); HEAD gets the headers only. */
@@ -74,11 +78,7 @@ export class Exchange {
       this.res.destroy();
       return;
     }
-    // Header values must be one line of latin1; messages may quote user input.
-    const message = err.message.replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
-    const headers: OutgoingHttpHeaders = { ...err.headers, 'x-error-message': message };
-    if (err.errorCode !== undefined) headers['x-error-code'] = err.errorCode;
-    this.json(err.status, { error: err.message }, headers);
+    this.json(err.status, hubErrorBody(err.message), { ...err.headers, ...hubErrorHeaders(err.message, err.errorCode) });
   }
 
   /**

@@ -1,4 +1,5 @@
-// HEAD|GET /{repo}/resolve/{rev}/{path} (hub-protocol.md section 4), answered with the bytes directly:
+// HEAD|GET /{repo}/resolve/{rev}/{path} (hub-protocol.md section 4), answered with the bytes directly
+// (and /{repo}/raw/{rev}/{path}: the same for a regular file, the LFS pointer for an LFS one):
 // 200 (or 206 for a Range) from the cache, with the headers clients take the metadata from:
 //
 // - `X-Repo-Commit`: the commit (clients pin to it and name their snapshot after it).
@@ -20,15 +21,16 @@
 import type { OutgoingHttpHeaders } from 'node:http';
 
 import type { Manifest, ManifestFile } from '../manifest/schema';
+import { contentRange, linkedHeaders, parseRange, quoteEtag, unsatisfiedContentRange } from '../protocol';
 import { shared, type ServeContext } from './context';
 import { entryNotFound, methodNotAllowed, serveErrorFrom, ServeError } from './errors';
 import type { Exchange } from './exchange';
-import { parseRange } from './range';
 import { lookupRepo, storedContent } from './repo-lookup';
 import type { Route } from './router';
 import { sendFile } from './send-file';
+import { sendLfsPointer } from './send-lfs-pointer';
 
-type ResolveRoute = Extract<Route, { kind: 'resolve' }>;
+type ResolveRoute = Extract<Route, { kind: 'resolve' | 'raw' }>;
 
 /** `inline; filename*=UTF-8''<name>; filename="<ascii>"`, as the Hub's CDN names files (progress bars show it). */
 function contentDisposition(path: string): string {
@@ -40,18 +42,13 @@ function contentDisposition(path: string): string {
 }
 
 function fileHeaders(m: Manifest, f: ManifestFile): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
+  return {
     'content-type': 'application/octet-stream',
     'accept-ranges': 'bytes',
     'content-disposition': contentDisposition(f.path),
-    'x-repo-commit': m.commit,
-    etag: `"${f.sha256 ?? f.gitSha1}"`,
+    etag: quoteEtag(f.sha256 ?? f.gitSha1),
+    ...linkedHeaders({ commit: m.commit, sha256: f.sha256, size: f.size }),
   };
-  if (f.sha256 !== undefined) {
-    headers['x-linked-etag'] = `"${f.sha256}"`;
-    headers['x-linked-size'] = String(f.size);
-  }
-  return headers;
 }
 
 /** Downloads `f` into the cache, once for all concurrent requests, pinned to the manifest's commit. */
@@ -69,6 +66,10 @@ export async function resolve(ctx: ServeContext, ex: Exchange, r: ResolveRoute):
   const m = await lookupRepo(ctx, r, ex.search);
   const f = m.files.find((x) => x.path === r.path);
   if (f === undefined) throw entryNotFound(m.commit);
+  if (r.kind === 'raw' && f.sha256 !== undefined) {
+    sendLfsPointer(ex, m.commit, { ...f, sha256: f.sha256 });
+    return;
+  }
 
   let stored = storedContent(ctx, m, f);
   if (stored === null && !ctx.pullThrough) {
@@ -79,14 +80,14 @@ export async function resolve(ctx: ServeContext, ex: Exchange, r: ResolveRoute):
   // An empty file has no byte to range over, so every Range is unsatisfiable; RFC 9110 lets a server
   // ignore Range, and a 200 is what clients can use: @huggingface/hub 2.17 probes every file with
   // `bytes=0-0` and throws on a 416. It reads the size only from Content-Range, hence `bytes */0`.
-  if (f.size === 0 && ex.req.headers.range !== undefined) headers['content-range'] = 'bytes */0';
+  if (f.size === 0 && ex.req.headers.range !== undefined) headers['content-range'] = unsatisfiedContentRange(0);
   const range = f.size === 0 ? ({ kind: 'whole' } as const) : parseRange(ex.req.headers.range, f.size);
   if (range.kind === 'unsatisfiable') {
     // Before any download: a resume past the end must not fetch the file first.
-    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, undefined, {
+    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, 'RangeNotSatisfiable', {
       'x-repo-commit': m.commit,
       'accept-ranges': 'bytes',
-      'content-range': `bytes */${f.size}`,
+      'content-range': unsatisfiedContentRange(f.size),
     });
   }
 
@@ -98,11 +99,11 @@ export async function resolve(ctx: ServeContext, ex: Exchange, r: ResolveRoute):
   }
 
   const [status, start, end] = range.kind === 'range' ? [206, range.start, range.end] : [200, 0, f.size - 1];
-  if (status === 206) headers['content-range'] = `bytes ${start}-${end}/${f.size}`;
-  ex.writeHead(status, { ...headers, 'content-length': end - start + 1 });
+  if (status === 206) headers['content-range'] = contentRange(start, end, f.size);
   if (ex.isHead || stored === null || end < start) {
+    ex.writeHead(status, { ...headers, 'content-length': end - start + 1 });
     ex.res.end();
     return;
   }
-  await sendFile(ex, { storage: ctx.cache.storage, repo: m.repo, path: f.path, sha256: stored.sha256, start, end });
+  await sendFile(ex, { storage: ctx.cache.storage, repo: m.repo, path: f.path, sha256: stored.sha256, start, end, status, headers });
 }

@@ -4,6 +4,7 @@
 //   /api/models/{repo}/tree/{rev}[/{path}]              tree listing
 //   /api/models/{repo}/paths-info/{rev}                 paths info (POST)
 //   /{repo}/resolve/{rev}/{path}                        file bytes
+//   /{repo}/raw/{rev}/{path}                            the git blob: bytes, or an LFS file's pointer
 //   /api/resolve-cache/models/{repo}/{commit}/{path}    file bytes (where the Hub redirects regular files)
 //
 // `{repo}` is `ns/name` or a legacy `name`. Revisions come percent-encoded as one segment
@@ -30,7 +31,7 @@ export type Route =
   | (RepoRoute & { readonly kind: 'info'; readonly revision: string | undefined })
   | (RepoRoute & { readonly kind: 'tree'; readonly revision: string; readonly path: string | undefined })
   | (RepoRoute & { readonly kind: 'paths-info'; readonly revision: string })
-  | (RepoRoute & { readonly kind: 'resolve'; readonly revision: string; readonly path: string });
+  | (RepoRoute & { readonly kind: 'resolve' | 'raw'; readonly revision: string; readonly path: string });
 
 function decode(segment: string): string {
   try {
@@ -122,12 +123,14 @@ export function route(pathname: string): Route | undefined {
     };
   }
   const segments = pathname.slice(1).split('/');
-  const at = segments[2] === 'resolve' && segments.length >= 5 ? 2 : segments[1] === 'resolve' && segments.length >= 4 ? 1 : undefined;
+  const isFileRoute = (s: string | undefined): s is 'resolve' | 'raw' => s === 'resolve' || s === 'raw';
+  const at = isFileRoute(segments[2]) && segments.length >= 5 ? 2 : isFileRoute(segments[1]) && segments.length >= 4 ? 1 : undefined;
   if (at === undefined) return undefined;
+  const kind = segments[at] as 'resolve' | 'raw';
   const { revision, rest } = splitRevision(segments.slice(at + 1));
   if (rest.length === 0) return undefined;
   return {
-    kind: 'resolve',
+    kind,
     repo: repoOf(segments.slice(0, at)),
     before: '/',
     after: `/${segments.slice(at).join('/')}`,

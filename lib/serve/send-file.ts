@@ -1,8 +1,13 @@
 // Streams stored bytes to a response from zero-copy views, one chunk at a time: memory stays at about
 // one chunk however large the file (a 4 GiB file is never held), and the socket's pace sets ours.
+// How errors reach the client (a Hub-shaped 500 before the first byte, a cut connection after it) is
+// send-body.ts's.
+
+import type { OutgoingHttpHeaders } from 'node:http';
 
 import type { ChunkStorage } from '../store/chunk-storage';
 import type { Exchange } from './exchange';
+import { sendBody } from './send-body';
 
 export interface SendFileParams {
   readonly storage: ChunkStorage;
@@ -13,34 +18,34 @@ export interface SendFileParams {
   /** First and last byte (inclusive). */
   readonly start: number;
   readonly end: number;
+  readonly status: number;
+  /** Headers besides Content-Length. */
+  readonly headers: OutgoingHttpHeaders;
 }
 
 /**
- * Writes bytes start..end of the stored file, then ends the response. readChunksUnsafe detaches each
- * view when the next one is asked for, so a view is released only after Exchange.write says the socket
- * is done with it. Each view comes from its own read, so if the file is replaced meanwhile (a rescan
- * re-downloaded it) later views would show the new content: the content hash is checked after every
- * view and the connection is cut on a change, so the client never gets a silent mix of two versions.
- * Resolves false when the response did not complete (client gone, file replaced or deleted).
+ * Whether the stored file is no longer the one whose headers were made. Checked after every chunk read,
+ * before it is written: after the first, it cuts the connection, because each view of this branch's
+ * readChunksUnsafe came from its own read, so a file replaced meanwhile (a rescan re-downloaded it)
+ * would splice two versions. With the pinned reader (ChunkStorage.openReader, docs/serve.md) only one
+ * check is needed, of the pinned FileInfo against `sha256` before the headers: then read through
+ * `reader.chunks({ start, end })` and delete this function.
  */
-export async function sendFile(ex: Exchange, p: SendFileParams): Promise<boolean> {
-  try {
-    for await (const view of p.storage.readChunksUnsafe(p.repo, p.path, { start: p.start, end: p.end })) {
-      if (p.storage.fileInfo(p.repo, p.path)?.sha256 !== p.sha256) {
-        ex.res.destroy();
-        return false;
-      }
-      if (!(await ex.write(view))) return false;
-      // A released view's mapping goes in its finalizer, which Node runs on a turn of the event loop.
-      // When the socket takes writes synchronously (a fast client), the write callbacks come as
-      // nextTicks and the loop never turns: yield once per chunk so mappings cannot pile up.
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-  } catch {
-    // Deleted while being read, or the store closed under us: the body cannot be completed.
-    ex.res.destroy();
-    return false;
-  }
-  ex.res.end();
-  return true;
+function replacedSinceHeaders(p: SendFileParams): string | undefined {
+  return p.storage.fileInfo(p.repo, p.path)?.sha256 === p.sha256 ? undefined : `${p.repo}/${p.path} was replaced or deleted while being sent`;
+}
+
+/**
+ * Sends status, headers and bytes start..end of the stored file. Rejects (nothing sent) when the
+ * first chunk cannot be read, e.g. ModelStoreError MC_ERR_CHECKSUM for a damaged chunk; resolves
+ * false when the response was cut (client gone, a later chunk damaged, file replaced).
+ */
+export function sendFile(ex: Exchange, p: SendFileParams): Promise<boolean> {
+  return sendBody(ex, {
+    status: p.status,
+    headers: p.headers,
+    length: p.end - p.start + 1,
+    source: p.storage.readChunksUnsafe(p.repo, p.path, { start: p.start, end: p.end }),
+    check: () => replacedSinceHeaders(p),
+  });
 }

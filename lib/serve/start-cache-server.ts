@@ -4,11 +4,14 @@
 // fetched through the cache from its own endpoint (the Hub, or another `model-cache serve`), stored,
 // then served: host -> rack or regional cache -> Hub.
 
-import { createServer, type Server } from 'node:http';
+import { createServer, STATUS_CODES, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 import type { ModelCache } from '../cache/model-cache';
+import { hubErrorBody, hubErrorHeaders, redirectBody } from '../protocol';
 import { tokenCheck, type TokenCheck } from './auth';
+import { clientHost, exposureWarning } from './bind-address';
+import { corsPolicy, type CorsPolicy } from './cors';
 import type { ServeContext, ServeStats } from './context';
 import { methodNotAllowed, serveErrorFrom, ServeError, ServeRedirect } from './errors';
 import { Exchange } from './exchange';
@@ -33,13 +36,23 @@ export interface CacheServerOptions {
   token?: string;
   /** On a miss, fetch through `cache` (its endpoint is the upstream), store, then serve. @default false */
   pullThrough?: boolean;
+  /**
+   * Origins whose web pages may read answers (CORS): `https://app.example`, or `*` for any. None by
+   * default: a page could otherwise read a loopback cache.
+   */
+  corsOrigins?: readonly string[];
   /** Called with one line per request: method, path, status, body bytes, milliseconds. Never given tokens. */
   log?: (line: string) => void;
 }
 
 export interface CacheServer {
-  /** `http://host:port` */
+  /**
+   * `http://host:port`, usable by a client on this machine: for a wildcard bind (0.0.0.0, ::) the
+   * loopback address, since a client cannot connect to 0.0.0.0.
+   */
   readonly url: string;
+  /** What the operator should know, e.g. a non-loopback bind without a token. */
+  readonly warnings: readonly string[];
   /** Live counters: requests received, body bytes sent, upstream fetches (scans and downloads) started. */
   readonly stats: { requests: number; bytesServed: number; upstreamFetches: number };
   /**
@@ -51,12 +64,16 @@ export interface CacheServer {
 
 const MAX_LOGGED_PATH = 300;
 
-async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | undefined, fallbackOrigin: string): Promise<void> {
+async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | undefined, cors: CorsPolicy | undefined, fallbackOrigin: string): Promise<void> {
   try {
+    if (cors !== undefined) {
+      ex.common = cors.headers(ex);
+      if (cors.preflight(ex)) return;
+    }
     check?.(ex.req);
     const r = route(ex.pathname);
-    if (r === undefined) throw new ServeError(404, 'Not Found');
-    if (r.kind === 'resolve') {
+    if (r === undefined) throw new ServeError(404, 'Not Found: no such Hub route here (docs/serve.md lists them)', 'NotFound');
+    if (r.kind === 'resolve' || r.kind === 'raw') {
       await resolve(ctx, ex, r);
       return;
     }
@@ -69,13 +86,21 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
   } catch (err) {
     if (err instanceof ServeRedirect) {
       // Relative, keeping the query, with a body as the Hub's (behaviour 17): clients follow it with auth.
-      ex.send(307, { location: err.location, 'content-type': 'text/plain; charset=utf-8' }, `Temporary Redirect. Redirecting to ${err.location}`);
+      ex.send(307, { location: err.location, 'content-type': 'text/plain; charset=utf-8' }, redirectBody(307, err.location));
       return;
     }
     const e = serveErrorFrom(err);
     if (e.status >= 500) ex.note = e.cause instanceof Error ? e.cause.message : e.message;
     ex.error(e);
   }
+}
+
+/** A whole HTTP/1.1 error response as bytes, for a socket Node has not made a request of. */
+function rawErrorResponse(status: 400 | 431, message: string): string {
+  const body = JSON.stringify(hubErrorBody(message));
+  const headers = { ...hubErrorHeaders(message, 'BadRequest'), 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
@@ -90,11 +115,13 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 
 /** Starts the server; resolves once it listens. */
 export async function startCacheServer(options: CacheServerOptions): Promise<CacheServer> {
-  const { cache, host = '127.0.0.1', port = 0, token, pullThrough = false, log } = options;
+  const { cache, host = '127.0.0.1', port = 0, token, pullThrough = false, log, corsOrigins = [] } = options;
   if (typeof cache !== 'object' || cache === null || typeof cache.getManifest !== 'function') throw new TypeError('options.cache must be an open ModelCache');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${port}`);
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) throw new TypeError('token must be a non-empty string');
   const check = token === undefined ? undefined : tokenCheck(token);
+  if (!Array.isArray(corsOrigins) || !corsOrigins.every((o) => typeof o === 'string')) throw new TypeError('corsOrigins must be an array of strings');
+  const cors = corsOrigins.length === 0 ? undefined : corsPolicy(corsOrigins);
 
   const closing = new AbortController();
   const stats: ServeStats = { requests: 0, bytesServed: 0, upstreamFetches: 0 };
@@ -118,7 +145,7 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
         }
       });
     }
-    const handler: Promise<void> = dispatch(ctx, ex, check, origin)
+    const handler: Promise<void> = dispatch(ctx, ex, check, cors, origin)
       .catch(() => {
         // Only a bug gets here (dispatch answers every error): do not leave the client hanging.
         res.destroy();
@@ -127,14 +154,25 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
     handlers.add(handler);
   });
   server.on('connection', (socket) => socket.setNoDelay(true));
+  // Requests Node refuses before they reach us (a URL or headers over its 16 KiB limit, bytes that are
+  // not HTTP) still get the Hub's error shape; Node's default is a bare status line.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.end(rawErrorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, err.code === 'HPE_HEADER_OVERFLOW' ? 'Request header fields too large' : 'Bad request'));
+  });
 
   const address = await listen(server, host, port);
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  origin = `http://${shownHost}:${address.port}`;
+  origin = `http://${clientHost(address)}:${address.port}`;
+  const exposure = exposureWarning(address.address, token !== undefined);
+  const warnings = exposure === undefined ? [] : [exposure];
 
   let closed: Promise<void> | undefined;
   return {
     url: origin,
+    warnings,
     stats,
     close(): Promise<void> {
       closed ??= (async () => {

@@ -8,7 +8,7 @@ import type { Manifest } from '../manifest/schema';
 import { entryJson, repoTree } from './entries';
 import { badRequest, entryNotFound } from './errors';
 import type { Exchange } from './exchange';
-import { flag } from './query';
+import { flag } from '../protocol';
 
 /** The Hub's page sizes: 1000 entries, 50 with expand (HH). */
 const PAGE_SIZE = 1000;

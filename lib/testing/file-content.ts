@@ -158,7 +158,5 @@ export class SeededContent implements ContentSource {
   }
 }
 
-/** The git-lfs pointer file of a content, as stored in git instead of the content. */
-export function lfsPointer(sha256: string, size: number): string {
-  return `version https://git-lfs.github.com/spec/v1\noid sha256:${sha256}\nsize ${size}\n`;
-}
+/** The git-lfs pointer file of a content, as stored in git instead of the content (lib/protocol's). */
+export { lfsPointerText as lfsPointer } from '../protocol';

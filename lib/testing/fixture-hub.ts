@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
+import { directoryEntryJson, fileEntryJson, flag, hubErrorBody, hubErrorHeaders, linkedHeaders, modelInfoJson, parsePathsInfoBody, pathsToAnswer, quoteEtag, redirectBody, siblingJson, type HubFile, type PathsInfoRequest } from '../protocol';
 import { FaultSet, type FaultRequest } from './fault-set';
 import { RepoRegistry, type Commit, type Repo, type ServedFile } from './repo-registry';
 import { serveContent, type ByteFaults } from './serve-content';
@@ -34,11 +35,6 @@ function decode(segment: string): string {
   } catch {
     throw new MalformedUrl(`Malformed percent-encoding in ${JSON.stringify(segment)}`);
   }
-}
-
-/** Lenient booleans, as the Hub parses query flags (`true`, `True`, `1`). */
-function flag(value: string | null): boolean {
-  return value !== null && ['true', '1', 'yes'].includes(value.toLowerCase());
 }
 
 /** `rev[/path]` where rev may be `refs/pr/N` unencoded (huggingface.js sends it raw in tree URLs). */
@@ -145,9 +141,7 @@ class Exchange {
 
   /** The Hub's error shape: X-Error-Code (when given), X-Error-Message, `{"error": message}`. */
   error(status: number, message: string, code?: string, headers: OutgoingHttpHeaders = {}): void {
-    const extra: OutgoingHttpHeaders = { 'x-error-message': message, ...headers };
-    if (code !== undefined) extra['x-error-code'] = code;
-    this.json(status, { error: message }, extra);
+    this.json(status, hubErrorBody(message), { ...hubErrorHeaders(message, code), ...headers });
   }
 }
 
@@ -437,7 +431,7 @@ export class FixtureHub {
     if (!found.exact && route.prefix !== undefined && route.suffix !== undefined) {
       // Renamed or case-mismatched: a relative 307 that keeps the query (behaviour 17).
       const location = `${route.prefix}${repo.id}${route.suffix}${ex.search}`;
-      ex.send(307, { location, 'content-type': 'text/plain; charset=utf-8' }, `Temporary Redirect. Redirecting to ${location}`);
+      ex.send(307, { location, 'content-type': 'text/plain; charset=utf-8' }, redirectBody(307, location));
       return undefined;
     }
     if (repo.disabled) {
@@ -483,64 +477,39 @@ export class FixtureHub {
   private async modelInfo(ex: Exchange, repo: Repo, commit: Commit, query: URLSearchParams): Promise<void> {
     const blobs = flag(query.get('blobs'));
     const files = [...commit.files.values()].sort((a, b) => a.path.localeCompare(b.path));
-    const siblings = await Promise.all(
-      files.map(async (file) => {
-        if (!blobs) return { rfilename: file.path };
-        const hashes = await this.registry.hashesOf(file);
-        return {
-          rfilename: file.path,
-          blobId: hashes.oid,
-          size: file.content.size,
-          ...(file.lfs ? { lfs: { sha256: hashes.sha256, size: file.content.size, pointerSize: hashes.pointerSize } } : {}),
-        };
-      }),
+    const siblings = await Promise.all(files.map(async (file) => (blobs ? siblingJson(await this.hubFile(file), true) : siblingJson(file, false))));
+    const info = modelInfoJson(
+      {
+        objectId: repo.objectId,
+        id: repo.id,
+        sha: commit.sha,
+        lastModified: commit.date,
+        createdAt: repo.createdAt,
+        private: repo.private,
+        gated: repo.gated,
+        disabled: repo.disabled,
+        tags: repo.tags,
+        pipelineTag: repo.pipelineTag,
+        libraryName: repo.libraryName,
+        siblings,
+        ...(flag(query.get('securityStatus')) ? { securityRepoStatus: { scansDone: true, filesWithIssues: [] } } : {}),
+      },
+      query,
     );
-    const info: Record<string, unknown> = {
-      _id: repo.objectId,
-      id: repo.id,
-      author: repo.id.includes('/') ? repo.id.split('/')[0] : repo.id,
-      sha: commit.sha,
-      lastModified: commit.date,
-      createdAt: repo.createdAt,
-      private: repo.private,
-      gated: repo.gated,
-      disabled: repo.disabled,
-      downloads: 0,
-      likes: 0,
-      tags: repo.tags,
-      ...(repo.pipelineTag === undefined ? {} : { pipeline_tag: repo.pipelineTag }),
-      ...(repo.libraryName === undefined ? {} : { library_name: repo.libraryName }),
-      siblings,
-      ...(flag(query.get('securityStatus')) ? { securityRepoStatus: { scansDone: true, filesWithIssues: [] } } : {}),
-    };
-    // expand=<field> (repeatable): only those fields plus _id and id (behaviour 19).
-    const expand = [...query.getAll('expand'), ...query.getAll('expand[]')];
-    if (expand.length > 0) {
-      const picked: Record<string, unknown> = { _id: info._id, id: info.id };
-      for (const field of expand) if (field in info) picked[field] = info[field];
-      ex.json(200, picked);
-      return;
-    }
     ex.json(200, info);
   }
 
-  private async entryJson(commit: Commit, path: string, expand: boolean): Promise<Record<string, unknown>> {
-    const extra = expand ? { lastCommit: { id: commit.sha, title: commit.title, date: commit.date } } : {};
-    const file = commit.files.get(path);
-    if (file === undefined) {
-      return { type: 'directory', oid: createHash('sha1').update(`tree\0${commit.sha}\0${path}`).digest('hex'), size: 0, path, ...extra };
-    }
+  /** A served file as the Hub describes it (its hashes are computed once, on first use). */
+  private async hubFile(file: ServedFile): Promise<HubFile> {
     const hashes = await this.registry.hashesOf(file);
-    return {
-      type: 'file',
-      oid: hashes.oid,
-      size: file.content.size,
-      path,
-      ...(file.lfs ? { lfs: { oid: hashes.sha256, size: file.content.size, pointerSize: hashes.pointerSize } } : {}),
-      ...(hashes.xetHash === undefined ? {} : { xetHash: hashes.xetHash }),
-      ...extra,
-      ...(expand ? { securityFileStatus: { status: 'safe' } } : {}),
-    };
+    return { path: file.path, size: file.content.size, oid: hashes.oid, sha256: file.lfs ? hashes.sha256 : undefined, xetHash: hashes.xetHash };
+  }
+
+  private async entryJson(commit: Commit, path: string, expand: boolean): Promise<Record<string, unknown>> {
+    const lastCommit = { id: commit.sha, title: commit.title, date: commit.date };
+    const file = commit.files.get(path);
+    if (file === undefined) return { ...directoryEntryJson(commit.sha, path, expand ? lastCommit : undefined) };
+    return { ...fileEntryJson(await this.hubFile(file), expand ? { lastCommit, securityStatus: 'safe' } : undefined) };
   }
 
   private async tree(ex: Exchange, repo: Repo, commit: Commit, route: ApiRoute, query: URLSearchParams): Promise<void> {
@@ -586,33 +555,15 @@ export class FixtureHub {
       ex.error(413, 'Payload too large');
       return;
     }
-    let paths: string[];
-    let expand = false;
-    const type = ex.req.headers['content-type'] ?? '';
+    let request: PathsInfoRequest;
     try {
-      if (type.includes('application/json')) {
-        const body = JSON.parse(raw.toString('utf8')) as { paths?: unknown; expand?: unknown };
-        if (!Array.isArray(body.paths) || !body.paths.every((p) => typeof p === 'string')) throw new TypeError('paths must be an array of strings');
-        paths = body.paths;
-        expand = body.expand === true;
-      } else {
-        // huggingface_hub sends a form: paths=a&paths=b&expand=false.
-        const form = new URLSearchParams(raw.toString('utf8'));
-        paths = form.getAll('paths');
-        expand = flag(form.get('expand'));
-      }
+      request = parsePathsInfoBody(raw, ex.req.headers['content-type'] ?? '');
     } catch (err) {
-      ex.error(400, `Invalid paths-info body: ${(err as Error).message}`, 'BadRequest');
+      ex.error(400, (err as Error).message, 'BadRequest');
       return;
     }
-    const seen = new Set<string>();
-    const entries: Record<string, unknown>[] = [];
-    for (const path of paths) {
-      const clean = path.replace(/\/+$/, '');
-      if (seen.has(clean) || (!commit.files.has(clean) && !commit.dirs.has(clean))) continue; // missing paths are omitted
-      seen.add(clean);
-      entries.push(await this.entryJson(commit, clean, expand));
-    }
+    const paths = pathsToAnswer(request.paths, (p) => commit.files.has(p) || commit.dirs.has(p));
+    const entries = await Promise.all(paths.map((p) => this.entryJson(commit, p, request.expand)));
     ex.json(200, entries);
   }
 
@@ -647,8 +598,8 @@ export class FixtureHub {
       const location = `/api/resolve-cache/models/${repo.id}/${commit.sha}/${quotePath(file.path)}?etag=%22${hashes.oid}%22`;
       ex.send(
         307,
-        { location, 'x-repo-commit': commit.sha, 'x-linked-etag': `"${hashes.oid}"`, 'content-type': 'text/plain; charset=utf-8' },
-        `Temporary Redirect. Redirecting to ${location}`,
+        { location, 'x-repo-commit': commit.sha, 'x-linked-etag': quoteEtag(hashes.oid), 'content-type': 'text/plain; charset=utf-8' },
+        redirectBody(307, location),
       );
       return;
     }
@@ -665,16 +616,14 @@ export class FixtureHub {
     const location = `${this.cdnOrigin}/repos/${hashes.sha256.slice(0, 2)}/${hashes.sha256.slice(2, 4)}/${hashes.sha256}?${query.toString()}`;
     const headers: OutgoingHttpHeaders = {
       location,
-      'x-repo-commit': commit.sha,
-      'x-linked-etag': `"${hashes.sha256}"`,
-      'x-linked-size': String(file.content.size),
+      ...linkedHeaders({ commit: commit.sha, sha256: hashes.sha256, size: file.content.size }),
       'content-type': 'text/plain; charset=utf-8',
     };
     if (file.xet && hashes.xetHash !== undefined) {
       headers['x-xet-hash'] = hashes.xetHash;
       headers.link = `<${this.endpoint}/api/models/${repo.id}/xet-read-token/${commit.sha}>; rel="xet-auth", <${this.cdnOrigin}/xet/reconstruction/${hashes.xetHash}>; rel="xet-reconstruction-info"`;
     }
-    ex.send(302, headers, `Found. Redirecting to ${location}`);
+    ex.send(302, headers, redirectBody(302, location));
   }
 
   private async resolveCacheRoute(ex: Exchange, route: ResolveCacheRoute): Promise<void> {
@@ -696,7 +645,7 @@ export class FixtureHub {
       return;
     }
     const hashes = await this.registry.hashesOf(file);
-    await this.serveBytes(ex, file, { etag: `"${hashes.oid}"`, 'x-repo-commit': commit.sha }, this.gzip && TEXT_FILE.test(file.path));
+    await this.serveBytes(ex, file, { etag: quoteEtag(hashes.oid), 'x-repo-commit': commit.sha }, this.gzip && TEXT_FILE.test(file.path));
   }
 
   private async serveBytes(ex: Exchange, file: ServedFile, headers: OutgoingHttpHeaders, gzip: boolean): Promise<void> {

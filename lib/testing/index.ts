@@ -16,6 +16,6 @@ export type {
 export { fixtureRepo, type FixtureRepoOptions } from './fixture-repo';
 export { SeededContent, BufferContent, CONTENT_BLOCK_SIZE, gitBlobHash, lfsPointer, type ContentSource } from './file-content';
 export { globToRegExp } from './fault-set';
-export { parseRange, type ParsedRange } from './serve-content';
+export { parseRange, type RangeRequest } from '../protocol';
 export { isLfsByDefault } from './repo-registry';
 export * from './fixtures/index';

@@ -200,18 +200,18 @@ describe('faults', () => {
   });
 });
 
-test('parseRange: single ranges, suffixes, unsatisfiable and malformed ones', () => {
+test('parseRange (lib/protocol, shared with lib/serve): single ranges, suffixes, unsatisfiable and malformed ones', () => {
   expect(parseRange('bytes=0-', 10)).toEqual({ kind: 'range', start: 0, end: 9 });
   expect(parseRange('bytes=2-4', 10)).toEqual({ kind: 'range', start: 2, end: 4 });
   expect(parseRange('bytes=5-100', 10)).toEqual({ kind: 'range', start: 5, end: 9 });
   expect(parseRange('bytes=-3', 10)).toEqual({ kind: 'range', start: 7, end: 9 });
   expect(parseRange('bytes=10-', 10)).toEqual({ kind: 'unsatisfiable' });
   expect(parseRange('bytes=0-', 0)).toEqual({ kind: 'unsatisfiable' });
-  expect(parseRange('bytes=0--1', 10)).toEqual({ kind: 'malformed' });
-  expect(parseRange('bytes=5-2', 10)).toEqual({ kind: 'malformed' });
-  expect(parseRange('bytes=-', 10)).toEqual({ kind: 'malformed' });
-  expect(parseRange('bytes=0-1,4-5', 10)).toEqual({ kind: 'none' });
-  expect(parseRange('items=0-1', 10)).toEqual({ kind: 'none' });
+  expect(parseRange('bytes=5-2', 10)).toEqual({ kind: 'unsatisfiable' });
+  expect(parseRange('bytes=0--1', 10)).toEqual({ kind: 'whole', reason: 'malformed' });
+  expect(parseRange('bytes=-', 10)).toEqual({ kind: 'whole', reason: 'malformed' });
+  expect(parseRange('bytes=0-1,4-5', 10)).toEqual({ kind: 'whole', reason: 'multiple' });
+  expect(parseRange('items=0-1', 10)).toEqual({ kind: 'whole', reason: 'unit' });
 });
 
 test('cut delivers exactly the bytes before the cut, for tiny and large cut points', async () => {

@@ -1,7 +1,6 @@
-// Pure logic of the cache server: which route a path is, and Range parsing.
+// Pure logic of the cache server: which route a path is (Range parsing: protocol.test.ts).
 
 import { ServeError } from '../../lib/serve/errors';
-import { parseRange } from '../../lib/serve/range';
 import { route } from '../../lib/serve/router';
 
 function failure(path: string): { status: number; code: string | undefined } {
@@ -60,28 +59,5 @@ describe('route', () => {
     expect(failure('/api/models/a%2Fb%2Fc')).toEqual({ status: 400, code: 'BadRequest' });
     expect(failure('/org/m/resolve/a..b/x')).toEqual({ status: 404, code: 'RevisionNotFound' });
     expect(failure('/api/models/org/m/revision/%00')).toEqual({ status: 404, code: 'RevisionNotFound' });
-  });
-});
-
-describe('parseRange', () => {
-  test.each([
-    [undefined, { kind: 'whole' }],
-    ['bytes=0-0', { kind: 'range', start: 0, end: 0 }],
-    ['bytes=5-', { kind: 'range', start: 5, end: 99 }],
-    ['bytes=-10', { kind: 'range', start: 90, end: 99 }],
-    ['bytes=-1000', { kind: 'range', start: 0, end: 99 }],
-    ['bytes=90-1000', { kind: 'range', start: 90, end: 99 }],
-    ['Bytes = 1 - 2', { kind: 'range', start: 1, end: 2 }],
-    ['bytes=100-', { kind: 'unsatisfiable' }],
-    ['bytes=5-2', { kind: 'unsatisfiable' }],
-    ['bytes=0--1', { kind: 'unsatisfiable' }],
-    ['bytes=-0', { kind: 'unsatisfiable' }],
-    ['bytes=-', { kind: 'unsatisfiable' }],
-    ['bytes=x-y', { kind: 'unsatisfiable' }],
-    [`bytes=${'1'.repeat(17)}-`, { kind: 'unsatisfiable' }],
-    ['bytes=0-1,3-4', { kind: 'whole' }],
-    ['items=0-1', { kind: 'whole' }],
-  ] as const)('%s', (header, want) => {
-    expect(parseRange(header, 100)).toEqual(want);
   });
 });
