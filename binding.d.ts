@@ -67,7 +67,10 @@ export interface NativeVerifyReport {
   files: number;
   blobs: number;
   chunks: number;
+  /** Content bytes checked, damaged ones included. */
   bytes: number;
+  /** Of `bytes`, those in damaged chunks (or blobs). */
+  damagedBytes: number;
   damaged: NativeDamage[];
 }
 
@@ -153,6 +156,17 @@ export declare class NativeStore {
    * (the file they opened was replaced): opening again works. Rejects MC_ERR_NOT_FOUND without a database.
    */
   compact(path: string): Promise<NativeCompactResult>;
+
+  // ---- repair (native/src/core/repair.hpp) ----
+  /**
+   * Rewrites chunk `index` of the stored content `sha256` (blob number `blob`, as verify() reported it)
+   * with `data`, in one durable write transaction, only while that chunk is still damaged. The caller has
+   * checked the whole content's hash with `data` in place. `data` must not change until the promise settles.
+   * Rejects MC_ERR_NOT_FOUND (content deleted or stored again under another blob), MC_ERR_BUSY (the chunk
+   * is not damaged: nothing written), MC_ERR_SIZE_MISMATCH (not the chunk's length), MC_ERR_HASH_MISMATCH
+   * (the chunk's surviving header records another CRC32C), MC_ERR_CORRUPT (the blob record is damaged).
+   */
+  repairChunk(sha256: string, blob: number, index: number, data: Uint8Array): Promise<void>;
 }
 
 export interface NativeCompactResult {

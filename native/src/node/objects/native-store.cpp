@@ -72,6 +72,8 @@ Napi::Function NativeStore::Init(Napi::Env env) {
                          InstanceMethod<&NativeStore::JS_listDocs>("listDocs"),
                          InstanceMethod<&NativeStore::JS_materialize>("materialize"),
                          InstanceMethod<&NativeStore::JS_compact>("compact"),
+                         // repair (objects/native-store-repair.cpp)
+                         InstanceMethod<&NativeStore::JS_repairChunk>("repairChunk"),
                      });
 }
 

@@ -42,6 +42,9 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
   Napi::Value JS_materialize(const Napi::CallbackInfo& info);  // defined in workers/materialize-worker.cpp
   Napi::Value JS_compact(const Napi::CallbackInfo& info);  // defined in workers/compact-worker.cpp
 
+  // ---- repair (defined in objects/native-store-repair.cpp) ----
+  Napi::Value JS_repairChunk(const Napi::CallbackInfo& info);
+
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);
   /** A promise rejected with MC_ERR_CLOSED, for async entry points called on a closed store. */
