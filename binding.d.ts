@@ -167,6 +167,20 @@ export declare class NativeStore {
    * (the chunk's surviving header records another CRC32C), MC_ERR_CORRUPT (the blob record is damaged).
    */
   repairChunk(sha256: string, blob: number, index: number, data: Uint8Array): Promise<void>;
+  /**
+   * Checks one file's chunks (header, length, CRC32C) in one read snapshot, off the JS thread; null when the
+   * file is not stored. `unusable` (with `file` and `blob` null) says why no chunk can be repaired: the
+   * file's or blob's record is damaged or missing. Damage is reported, not thrown.
+   */
+  checkFile(repo: string, path: string): Promise<NativeFileCheck | null>;
+}
+
+export interface NativeFileCheck {
+  file: NativeFileInfo | null;
+  /** The blob number (for repairChunk). */
+  blob: number | null;
+  unusable: string | null;
+  damaged: { chunk: number; reason: string }[];
 }
 
 export interface NativeCompactResult {

@@ -65,4 +65,42 @@ void repair_chunk(const std::shared_ptr<Store>& store, const RepairChunkParams& 
       std::move(cb), p.len);
 }
 
+Error check_file(const Store& store, const std::string& repo, const std::string& path, FileCheck* out) {
+  if (store.closed()) return Error{MC_ERR_CLOSED, "store"};
+  Error e = store.check_names(repo, path);
+  if (!e.ok()) return e;
+  const Env& env = *store.env();
+  const Tables& t = env.tables();
+  detail::ReadTxn r;
+  if (!(e = env.begin_read(&r.txn)).ok()) return e;
+  e = detail::read_file(r.txn, t, repo, path, &out->info);
+  if (e.rc == MC_ERR_CORRUPT) {
+    out->unusable = true;
+    out->reason = e.detail;
+    return {};
+  }
+  if (!e.ok()) return e;
+  const FileInfo& f = out->info;
+  if (format::chunk_count(f.size, f.chunk_size) != f.chunk_count) {
+    out->unusable = true;
+    out->reason = "chunk count disagrees with size";
+    return {};
+  }
+  for (uint32_t i = 0; i < f.chunk_count; i++) {
+    ChunkHeader h;
+    const uint8_t* payload = nullptr;
+    uint64_t expect = i + 1 < f.chunk_count ? f.chunk_size : f.size - uint64_t(i) * f.chunk_size;
+    Error ce = detail::read_chunk(r.txn, t, f.seq, i, &h, &payload);
+    if (ce.rc == MC_ERR_CORRUPT) {
+      out->damaged.push_back(DamagedChunk{i, ce.detail});
+      continue;
+    }
+    if (!ce.ok()) return ce;
+    bool ok = h.payload_len == expect && crc32c(0, payload, h.payload_len) == h.crc32c;
+    env.forget(payload, h.payload_len);
+    if (!ok) out->damaged.push_back(DamagedChunk{i, "chunk " + std::to_string(i) + (h.payload_len == expect ? " failed its CRC32C" : " has the wrong length")});
+  }
+  return {};
+}
+
 }  // namespace mc

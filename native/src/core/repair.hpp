@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "core/store.hpp"
@@ -42,5 +44,25 @@ struct RepairChunkParams {
  * \retval MC_ERR_READ_ONLY, MC_ERR_CLOSED, libmdbx codes.
  */
 void repair_chunk(const std::shared_ptr<Store>& store, const RepairChunkParams& p, std::function<void(const Error&)> cb);
+
+struct DamagedChunk {
+  uint32_t index = 0;
+  std::string reason;
+};
+
+struct FileCheck {
+  FileInfo info;                       // valid unless `unusable`
+  bool unusable = false;               // the file or blob record is damaged or missing: no chunk to repair
+  std::string reason;                  // why, when unusable
+  std::vector<DamagedChunk> damaged;   // chunks failing their header, length or CRC32C check
+};
+
+/**
+ * Checks one stored file's chunks (header, length, CRC32C) in one read transaction: what pull runs before
+ * it counts a file as stored. Synchronous; CRC32C runs at memory bandwidth, so call it off the JS thread
+ * for large files. \retval MC_ERR_NOT_FOUND (no such file), MC_ERR_INVALID_NAME, MC_ERR_CLOSED, libmdbx
+ * codes. Damage is reported in `out`, not returned.
+ */
+Error check_file(const Store& store, const std::string& repo, const std::string& path, FileCheck* out);
 
 }  // namespace mc

@@ -74,6 +74,7 @@ Napi::Function NativeStore::Init(Napi::Env env) {
                          InstanceMethod<&NativeStore::JS_compact>("compact"),
                          // repair (objects/native-store-repair.cpp)
                          InstanceMethod<&NativeStore::JS_repairChunk>("repairChunk"),
+                         InstanceMethod<&NativeStore::JS_checkFile>("checkFile"),
                      });
 }
 

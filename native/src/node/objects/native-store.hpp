@@ -44,6 +44,7 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
 
   // ---- repair (defined in objects/native-store-repair.cpp) ----
   Napi::Value JS_repairChunk(const Napi::CallbackInfo& info);
+  Napi::Value JS_checkFile(const Napi::CallbackInfo& info);  // defined in workers/check-file-worker.cpp
 
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);
