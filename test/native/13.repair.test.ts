@@ -57,7 +57,7 @@ describe('verify counts damaged bytes; repairChunk rewrites only a still-damaged
     const sha = check.file!.sha256;
     const blob = check.blob!;
     const other = Buffer.from(data.subarray(CS, 2 * CS));
-    other[5] ^= 1;
+    other[5] = other[5]! ^ 1;
     await expect(native.repairChunk(sha, blob, 1, other)).rejects.toMatchObject({ code: 'MC_ERR_HASH_MISMATCH' });
     await expect(native.repairChunk(sha, blob, 0, data.subarray(0, CS))).rejects.toMatchObject({ code: 'MC_ERR_BUSY' });
     await expect(native.repairChunk(sha, blob + 1, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({ code: 'MC_ERR_NOT_FOUND' });
