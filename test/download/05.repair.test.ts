@@ -1,11 +1,13 @@
 // Repair of damaged stored files against the fixture Hub on loopback: real database files with flipped
 // payload bytes (found by content in the closed file), real ranged requests counted in the server's log.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ModelCache } from '../../lib';
 import type { HubServer } from '../../lib/testing';
 import { ChunkStorage } from '../../lib';
 import type { RepairDocument, VerifyDocument } from '../../lib/cli/output/json-shapes';
 import { cliEnv, cliJson } from '../cli/helpers';
-import { damageContent } from '../helpers/damage';
+import { damageContent, findInDb, flipByte } from '../helpers/damage';
 import { tmpDir } from '../helpers/tmp';
 import { MiB, REPO, bytesFor, expectFilesMatch, openCache, sha256, startHub, tinyFiles } from './helpers';
 
@@ -111,6 +113,27 @@ describe('verify --repair and pull repair damaged chunks', () => {
     hub.resetStats();
     await cache.downloadFile(REPO, MODEL);
     expect(bytesFor(hub, /model\.onnx$/)).toBe(MiB);
+    await expectFilesMatch(cache, hub, REPO, [MODEL]);
+  });
+
+  test('a file whose blob record is damaged (no chunk layout to patch) is downloaded again whole', async () => {
+    cache.close();
+    // The blob record (docs/FORMAT.md, mc.blobs) follows its key, the raw sha256, in a libmdbx leaf node:
+    // version 1 at offset 0, the chunk size (1 MiB here) at 4, the chunk count at 24. Make the count disagree
+    // with the size (old copies of the record in freed pages get it too; file records, which also hold the
+    // sha256, have zeros after it).
+    const db = fs.readFileSync(path.join(t.dir, 'model-cache.mdbx'));
+    const records = findInDb(t.dir, Buffer.from(sha256(content.get(MODEL)!), 'hex')).filter((at) => db.readUInt16LE(at + 32) === 1 && db.readUInt32LE(at + 36) === MiB);
+    expect(records.length).toBeGreaterThan(0);
+    for (const at of records) flipByte(t.dir, at + 32 + 24);
+    cache = await openCache(t.dir, hub);
+    const before = await cache.verify();
+    expect(before.damaged).toEqual([{ repo: REPO, path: MODEL, reason: 'chunk count disagrees with size' }]);
+    hub.resetStats();
+    const r = await cache.repair();
+    expect(r.files).toEqual([expect.objectContaining({ path: MODEL, repaired: true, redownloaded: true, damagedChunks: [] })]);
+    expect(bytesFor(hub, /model\.onnx$/)).toBe(content.get(MODEL)!.length);
+    expect((await cache.verify()).ok).toBe(true);
     await expectFilesMatch(cache, hub, REPO, [MODEL]);
   });
 
