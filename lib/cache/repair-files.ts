@@ -55,10 +55,17 @@ export interface RepairFilesParams {
   /** Downloads a file again after its (damaged) name was deleted. @default none: such files fail */
   readonly redownload?: (repo: string, path: string) => Promise<unknown>;
   readonly signal?: AbortSignal;
+  /**
+   * Fetched bytes of one file held in memory between the hash check and the rewrite; with more damage than
+   * this, chunks are fetched a second time for the rewrite and must hash as they did in the check.
+   * @default 256 MiB
+   */
+  readonly maxHeldBytes?: number;
 }
 
 /** Attempts per range before a network failure fails the file. */
 const RANGE_ATTEMPTS = 3;
+const MAX_HELD_BYTES = 256 << 20;
 
 function failure(err: unknown): { code: string; message: string } {
   const code = (err as { code?: unknown } | null)?.code;
@@ -117,12 +124,15 @@ async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & 
   const { native } = params;
   const info = check.file;
   const source = params.sourceOf?.(info) ?? { revision: 'main' };
+  const damaged = new Set(check.damaged.map((d) => d.chunk));
+  const hold = [...damaged].reduce((n, i) => n + chunkLength(info, i), 0) <= (params.maxHeldBytes ?? MAX_HELD_BYTES);
   const fetched = new Map<number, Buffer>();
-  for (const { chunk } of check.damaged) {
+  const digests = new Map<number, string>();
+  const fetch = async (chunk: number): Promise<Buffer> => {
     const r = await fetchRange(params.hub, info.repo, source.revision, info.path, chunk * info.chunkSize, chunkLength(info, chunk), params.signal);
     counter.fetched += r.served;
-    fetched.set(chunk, r.bytes);
-  }
+    return r.bytes;
+  };
   // The whole content with the new bytes in place, hashed as the store and the Hub address it.
   const sha256 = createHash('sha256');
   let sha1: Hash | undefined;
@@ -131,10 +141,12 @@ async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & 
     sha1.update(`blob ${info.size}\0`);
   }
   for (let i = 0; i < info.chunkCount; i++) {
-    const bytes = fetched.get(i);
-    if (bytes !== undefined) {
+    if (damaged.has(i)) {
+      const bytes = await fetch(i);
       sha256.update(bytes);
       sha1?.update(bytes);
+      if (hold) fetched.set(i, bytes);
+      else digests.set(i, createHash('sha256').update(bytes).digest('hex'));
       continue;
     }
     const view = native.getRange(info.repo, info.path, i * info.chunkSize, chunkLength(info, i));
@@ -156,7 +168,14 @@ async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & 
         `(sha256 ${got.slice(0, 12)}, expected ${info.sha256.slice(0, 12)}): nothing was rewritten; delete the file and download it again`,
     );
   }
-  for (const [chunk, bytes] of fetched) {
+  for (const chunk of damaged) {
+    let bytes = fetched.get(chunk);
+    if (bytes === undefined) {
+      bytes = await fetch(chunk);
+      if (createHash('sha256').update(bytes).digest('hex') !== digests.get(chunk)) {
+        throw new ModelCacheError('REPAIR_FAILED', `${info.repo}/${info.path}: chunk ${chunk} came back different when fetched a second time: nothing more was rewritten`);
+      }
+    }
     try {
       await native.repairChunk(info.sha256, check.blob, chunk, bytes);
     } catch (err) {

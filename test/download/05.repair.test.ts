@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ModelCache } from '../../lib';
 import type { HubServer } from '../../lib/testing';
 import { ChunkStorage } from '../../lib';
+import { repairFiles } from '../../lib/cache/repair-files';
 import type { RepairDocument, VerifyDocument } from '../../lib/cli/output/json-shapes';
 import { cliEnv, cliJson } from '../cli/helpers';
 import { damageContent, findInDb, flipByte } from '../helpers/damage';
@@ -72,6 +73,16 @@ describe('verify --repair and pull repair damaged chunks', () => {
     expect(after).toMatchObject({ ok: true, damaged: [], damagedBytes: 0, bytes: total });
     await expectFilesMatch(cache, hub, REPO, [MODEL, DATA]);
     expect((await cache.repair()).files).toEqual([]); // nothing left to do
+  });
+
+  test('more damage than the memory bound: chunks are fetched twice (check, then rewrite), same result', async () => {
+    await damage({ [MODEL]: [0, 6] });
+    hub.resetStats();
+    const r = await repairFiles({ native: ChunkStorage.native(cache.storage), hub: { endpoint: hub.endpoint, token: false, env: {} }, files: [{ repo: REPO, path: MODEL }], maxHeldBytes: 0 });
+    expect(r).toEqual([expect.objectContaining({ repaired: true, damagedChunks: [0, 6], damagedBytes: MiB + 123, bytesFetched: 2 * (MiB + 123) })]);
+    expect(bytesFor(hub, /model\.onnx$/)).toBe(2 * (MiB + 123));
+    expect((await cache.verify()).ok).toBe(true);
+    await expectFilesMatch(cache, hub, REPO, [MODEL]);
   });
 
   test('the endpoint now serves other bytes: REPAIR_FAILED, nothing rewritten', async () => {
