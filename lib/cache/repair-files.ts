@@ -217,7 +217,7 @@ export async function repairFiles(params: RepairFilesParams): Promise<FileRepair
     } catch (err) {
       if (params.signal?.aborted === true) throw err;
       const f = failure(err);
-      out.push(entry(false, check.file === null, f));
+      out.push(entry(false, false, f));
     }
   }
   return out;
