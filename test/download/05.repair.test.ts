@@ -7,10 +7,13 @@ import type { HubServer } from '../../lib/testing';
 import { ChunkStorage } from '../../lib';
 import { repairFiles } from '../../lib/cache/repair-files';
 import type { RepairDocument, VerifyDocument } from '../../lib/cli/output/json-shapes';
-import { cliEnv, cliJson } from '../cli/helpers';
+import { cli, cliEnv, cliJson } from '../cli/helpers';
 import { damageContent, findInDb, flipByte } from '../helpers/damage';
 import { tmpDir } from '../helpers/tmp';
 import { MiB, REPO, bytesFor, expectFilesMatch, openCache, sha256, startHub, tinyFiles } from './helpers';
+
+// Several downloads and CLI child processes per test: room for a loaded machine (no speed is asserted).
+jest.setTimeout(180_000);
 
 const MODEL = 'onnx/model.onnx'; // 6 MiB + 123: a regular file (git sha1), chunks 0..6
 const DATA = 'onnx/model_q4f16.onnx_data'; // 9 MiB + 4099: LFS here (sha256), chunks 0..9
@@ -164,6 +167,10 @@ describe('verify --repair and pull repair damaged chunks', () => {
     expect(plain.code).toBe(1);
     expect(plain.doc).toMatchObject({ ok: false, damagedBytes: MiB, damaged: [expect.objectContaining({ repo: REPO, path: MODEL })] });
     expect(plain.doc.repair).toBeUndefined();
+    const text = await cli(['verify'], env);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^FAILED: \d+ file\(s\), checked [\d.]+ MiB, 1\.00 MiB damaged, in /m);
+    expect(text.stdout).toContain('model-cache verify --repair');
     hub.resetStats();
     const fixed = await cliJson<VerifyDocument>(['verify', '--repair'], env);
     expect(fixed.code).toBe(0);
