@@ -69,7 +69,10 @@ export interface NativeVerifyReport {
   files: number;
   blobs: number;
   chunks: number;
+  /** Content bytes checked, damaged ones included. */
   bytes: number;
+  /** Of `bytes`, those in damaged chunks (or blobs). */
+  damagedBytes: number;
   damaged: NativeDamage[];
 }
 
@@ -166,6 +169,23 @@ export declare class NativeStore {
     dest: string,
     options?: { method?: NativeCopyMethod; verify?: boolean },
   ): Promise<NativeMaterializeResult>;
+
+  // ---- repair (native/src/core/repair.hpp) ----
+  /**
+   * Rewrites chunk `index` of the stored content `sha256` (blob number `blob`, as verify() reported it)
+   * with `data`, in one durable write transaction, only while that chunk is still damaged. The caller has
+   * checked the whole content's hash with `data` in place. `data` must not change until the promise settles.
+   * Rejects MC_ERR_NOT_FOUND (content deleted or stored again under another blob), MC_ERR_BUSY (the chunk
+   * is not damaged: nothing written), MC_ERR_SIZE_MISMATCH (not the chunk's length), MC_ERR_HASH_MISMATCH
+   * (the chunk's surviving header records another CRC32C), MC_ERR_CORRUPT (the blob record is damaged).
+   */
+  repairChunk(sha256: string, blob: number, index: number, data: Uint8Array): Promise<void>;
+  /**
+   * Checks one file's chunks (header, length, CRC32C) in one read snapshot, off the JS thread; null when the
+   * file is not stored. `unusable` (with `file` and `blob` null) says why no chunk can be repaired: the
+   * file's or blob's record is damaged or missing. Damage is reported, not thrown.
+   */
+  checkFile(repo: string, path: string): Promise<NativeFileCheck | null>;
 }
 
 export interface NativeViewOptions {
@@ -191,6 +211,15 @@ export declare class NativeReader {
   release(view: Uint8Array): boolean;
   /** Ends the reader's hold on its snapshot. Idempotent. */
   close(): void;
+}
+
+
+export interface NativeFileCheck {
+  file: NativeFileInfo | null;
+  /** The blob number (for repairChunk). */
+  blob: number | null;
+  unusable: string | null;
+  damaged: { chunk: number; reason: string }[];
 }
 
 export interface NativeCompactResult {

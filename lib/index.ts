@@ -49,6 +49,7 @@ export type {
 export type { Manifest, ManifestFile, ManifestVariant, VariantStatus } from './manifest';
 export { collectGarbage, DEFAULT_MAX_UPLOAD_AGE_MS } from './cache/collect-garbage';
 export type { CollectGarbageParams, GarbageReport } from './cache/collect-garbage';
+export type { FileRepair, RepairSource } from './cache/repair-files';
 export * from './hf-cache';
 export { startCacheServer } from './serve';
 export type { CacheServer, CacheServerOptions } from './serve';

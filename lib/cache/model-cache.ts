@@ -20,6 +20,7 @@ import { BufferPool } from '../download/buffer-pool';
 import { contentKey, downloadFile, storedMatch, type DownloadContext, type DownloadTarget } from '../download/download-file';
 import { Limiter } from '../download/limiter';
 import { ProgressMeter, type ProgressEvent } from '../download/progress';
+import { repairFiles, repairStoredTargets, type FileRepair, type RepairSource } from './repair-files';
 import { ManifestDb } from './manifest-db';
 
 export type { ProgressEvent } from '../download/progress';
@@ -70,7 +71,10 @@ export interface RepoSummary {
 export interface CacheVerifyReport {
   readonly ok: boolean;
   readonly files: number;
+  /** Content bytes checked, damaged ones included. */
   readonly bytes: number;
+  /** Of `bytes`, those in damaged chunks. */
+  readonly damagedBytes: number;
   /** Stored bytes that fail their CRC32C or whose records disagree. */
   readonly damaged: readonly { repo: string | null; path: string | null; reason: string }[];
   /** Files of downloaded variants that are absent, or stored with other content than the manifest's. */
@@ -229,6 +233,8 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
     const targets = variant.files.map((p) => manifestTarget(manifest, p));
     const total = targets.reduce((n, t) => n + t.size, 0);
+    // Stored files count only if their chunks pass CRC32C: damaged ones are repaired first (repair-files.ts).
+    await repairStoredTargets({ native: this.native, hub: this.hubWith(options.signal), offline: this.offline, targets, signal: options.signal });
 
     const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
     if (missing.length > 0 && this.offline) {
@@ -398,6 +404,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   async downloadFile(repo: string, filePath: string, options: FileDownloadOptions = {}): Promise<FileInfo> {
     this.check();
     const t = await this.fileTarget(repo, filePath, options);
+    await repairStoredTargets({ native: this.native, hub: this.hubWith(options.signal), offline: this.offline, targets: [t], signal: options.signal });
     if (this.offline && storedMatch(this.native, t) === null) {
       throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${t.repo}/${t.path} is not cached`);
     }
@@ -519,7 +526,53 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       }
     }
     const files = id === undefined ? report.files : this.storage.listFiles(id).length;
-    return { ok: damaged.length === 0 && missing.length === 0, files, bytes: report.bytes, damaged, missing };
+    return { ok: damaged.length === 0 && missing.length === 0, files, bytes: report.bytes, damagedBytes: report.damagedBytes, damaged, missing };
+  }
+
+  /**
+   * Repairs damaged stored files (of `repo`, or all): fetches only the damaged chunks again from the Hub,
+   * at the commit the file was stored from, checks the whole file's hash, and rewrites those chunks
+   * (lib/cache/repair-files.ts). Resolves to one entry per damaged file; `ok` is false if any could not be
+   * repaired (its entry says why, code REPAIR_FAILED when the Hub's bytes do not match). Offline with
+   * damage to repair: rejects REPAIR_FAILED.
+   */
+  async repair(options: { repo?: string; signal?: AbortSignal } = {}): Promise<{ ok: boolean; files: FileRepair[] }> {
+    this.check();
+    const id = options.repo === undefined ? undefined : parseRepoId(options.repo).id;
+    const report = await this.storage.verify();
+    const seen = new Set<string>();
+    const names: { repo: string; path: string }[] = [];
+    for (const d of report.damaged) {
+      if (d.repo === null || d.path === null || (id !== undefined && d.repo !== id) || seen.has(`${d.repo}\0${d.path}`)) continue;
+      seen.add(`${d.repo}\0${d.path}`);
+      names.push({ repo: d.repo, path: d.path });
+    }
+    if (names.length > 0 && this.offline) {
+      throw new ModelCacheError('REPAIR_FAILED', `Offline, and ${names.length} stored file(s) are damaged: go online to fetch their damaged chunks again`);
+    }
+    const files = await repairFiles({
+      native: this.native,
+      hub: this.hubWith(options.signal),
+      files: names,
+      sourceOf: (info) => this.repairSource(info),
+      redownload: (r, p) => this.downloadFile(r, p, { ...(options.signal ? { signal: options.signal } : {}) }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { ok: files.every((f) => f.repaired), files };
+  }
+
+  /** The commit a stored file came from and the Hub's hash, from the manifest; null when it has no record
+   *  of this content (repair then fetches from `main`, checked against the stored sha256). */
+  private repairSource(info: FileInfo): RepairSource | null {
+    const m = this.manifests.read(info.repo);
+    const f = m?.files.find((x) => x.path === info.path);
+    if (m === null || f === undefined || f.size !== info.size) return null;
+    if (f.sha256 !== undefined ? f.sha256 === info.sha256 : f.gitSha1 === info.gitSha1) {
+      return { revision: m.commit, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
+    }
+    // Stored from an older commit: the variant that holds it records which.
+    const v = m.variants.find((x) => x.files.includes(info.path) && x.commit !== m.commit);
+    return v === undefined ? null : { revision: v.commit };
   }
 
   /**

@@ -74,7 +74,7 @@ export function contentKey(t: DownloadTarget): string {
 }
 
 /** The stored file, if it is this target's content. */
-export function storedMatch(native: NativeStore, t: DownloadTarget): NativeFileInfo | null {
+export function storedMatch(native: Pick<NativeStore, 'fileInfo'>, t: DownloadTarget): NativeFileInfo | null {
   const info = native.fileInfo(t.repo, t.path);
   if (info === null || info.size !== t.size) return null;
   if (t.sha256 !== undefined) return info.sha256 === t.sha256 ? info : null;

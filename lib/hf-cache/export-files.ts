@@ -11,6 +11,13 @@
 //   the files as if they had downloaded them.
 // Bytes move with ChunkStorage.materialize: a reflink where the file system shares blocks (btrfs, XFS),
 // copy_file_range otherwise, plain copy as a last resort; each file appears atomically.
+//
+// Export never follows a symbolic link it did not create below `dir`: every directory between `dir` and a
+// file is created here or must be a real directory (a symlink there, to anywhere, is refused with
+// EXPORT_UNSAFE_DESTINATION before anything is written), and a file's temporary name is created
+// exclusively (O_EXCL, which does not follow a link) and renamed over the destination, so a link planted
+// at a file's own name is replaced, never written through. `dir` itself is the caller's choice and may be
+// a link. (A link swapped in by another process between the check and the write is not covered.)
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeCopyMethod } from '../../binding';
@@ -62,15 +69,50 @@ export interface ExportReport {
   bytes: number;
 }
 
-async function writeAtomic(file: string, text: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(file), { recursive: true });
+/**
+ * Creates the directories from `root` down to `dir` (inside it), refusing any that exists as something
+ * other than a real directory: a symbolic link there would send the export outside `root`.
+ */
+async function realDirs(root: string, dir: string): Promise<void> {
+  const rel = path.relative(root, dir);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) {
+    throw new ModelCacheError('EXPORT_UNSAFE_DESTINATION', `${dir} is outside the export folder ${root}`);
+  }
+  let at = root;
+  for (const part of rel === '' ? [] : rel.split(path.sep)) {
+    at = path.join(at, part);
+    let st = await fs.promises.lstat(at).catch(() => null);
+    if (st === null) {
+      await fs.promises.mkdir(at).catch((err: unknown) => {
+        if ((err as { code?: unknown }).code !== 'EEXIST') throw err;
+      });
+      st = await fs.promises.lstat(at);
+    }
+    if (!st.isDirectory()) {
+      throw new ModelCacheError(
+        'EXPORT_UNSAFE_DESTINATION',
+        `${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}: export does not follow links it did not create; remove it or export elsewhere`,
+      );
+    }
+  }
+}
+
+/** A real file (not a link) of `size` bytes at `file`. */
+async function isRegularFile(file: string, size: number): Promise<boolean> {
+  const st = await fs.promises.lstat(file).catch(() => null);
+  return st !== null && st.isFile() && st.size === size;
+}
+
+async function writeAtomic(root: string, file: string, text: string): Promise<void> {
+  await realDirs(root, path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
-  await fs.promises.writeFile(tmp, text);
+  await fs.promises.rm(tmp, { force: true }); // a leftover, or a link planted there: removed, not followed
+  await fs.promises.writeFile(tmp, text, { flag: 'wx' });
   await fs.promises.rename(tmp, file);
 }
 
-async function symlinkAtomic(target: string, link: string): Promise<void> {
-  await fs.promises.mkdir(path.dirname(link), { recursive: true });
+async function symlinkAtomic(root: string, target: string, link: string): Promise<void> {
+  await realDirs(root, path.dirname(link));
   const tmp = `${link}.${process.pid}.tmp`;
   await fs.promises.rm(tmp, { force: true });
   await fs.promises.symlink(target, tmp);
@@ -82,6 +124,7 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
   const { storage } = params;
   const repo = parseRepoId(params.repo).id;
   const dir = path.resolve(params.dir);
+  await fs.promises.mkdir(dir, { recursive: true });
   const layout = params.layout ?? 'repo';
   const paths = params.paths.map((p) => safeRelativePath(p, 'path'));
   const missing = paths.filter((p) => !storage.hasFile(repo, p));
@@ -98,6 +141,7 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
     for (const p of paths) {
       params.signal?.throwIfAborted();
       const file = path.join(dir, ...p.split('/'));
+      await realDirs(dir, path.dirname(file));
       const r = await storage.materialize(repo, p, file);
       done({ path: p, file, method: r.method, bytes: r.bytes });
     }
@@ -106,8 +150,7 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
 
   // hf layout: the etags come from the manifest, and only content that is what the manifest lists at its
   // commit may be filed under that commit.
-  const native = ChunkStorage.native(storage);
-  const m = new ManifestDb(native).read(repo);
+  const m = new ManifestDb(ChunkStorage.native(storage)).read(repo);
   if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo} has no manifest: scan or pull it first (the HF layout needs the Hub's file hashes)`);
   const root = path.join(dir, hfRepoFolderName(repo));
   const snapshot = path.join(root, 'snapshots', m.commit);
@@ -116,14 +159,14 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
     const f = m.files.find((x) => x.path === p);
     if (f === undefined) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo}@${m.commit.slice(0, 12)} lists no file ${p}`);
     const target = { repo, commit: m.commit, path: p, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
-    if (storedMatch(native, target) === null) {
+    if (storedMatch(storage, target) === null) {
       throw new ModelCacheError('CACHE_OUTDATED', `${repo}/${p} is stored with other content than ${m.commit.slice(0, 12)} lists: pull it again first`);
     }
     const etag = f.sha256 ?? f.gitSha1;
     const blob = path.join(root, 'blobs', etag);
-    const st = await fs.promises.stat(blob).catch(() => null);
     let method: ExportedFile['method'] = 'reused';
-    if (st === null || !st.isFile() || st.size !== f.size) {
+    await realDirs(dir, path.dirname(blob));
+    if (!(await isRegularFile(blob, f.size))) {
       const r = await storage.materialize(repo, p, blob);
       if (r.sha256 !== (f.sha256 ?? r.sha256) || r.bytes !== f.size) {
         throw new ModelStoreError('MC_ERR_HASH_MISMATCH', `${repo}/${p} changed while it was exported`);
@@ -131,10 +174,10 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
       method = r.method;
     }
     const link = path.join(snapshot, ...p.split('/'));
-    await symlinkAtomic(path.relative(path.dirname(link), blob), link);
+    await symlinkAtomic(dir, path.relative(path.dirname(link), blob), link);
     done({ path: p, file: blob, link, method, bytes: f.size });
   }
   // A ref only for a named revision: a commit needs none (huggingface_hub looks it up directly).
-  if (m.revision !== m.commit) await writeAtomic(path.join(root, 'refs', ...m.revision.split('/')), m.commit);
+  if (m.revision !== m.commit) await writeAtomic(dir, path.join(root, 'refs', ...m.revision.split('/')), m.commit);
   return { repo, dir, layout, commit: m.commit, revision: m.revision, snapshot, files, bytes: files.reduce((n, f) => n + f.bytes, 0) };
 }

@@ -83,7 +83,10 @@ export interface Damage {
 export interface VerifyReport {
   files: number;
   chunks: number;
+  /** Content bytes checked, damaged ones included. */
   bytes: number;
+  /** Of `bytes`, those in damaged chunks. */
+  damagedBytes: number;
   damaged: Damage[];
   ok: boolean;
 }
@@ -398,7 +401,7 @@ export class ChunkStorage {
   /** Recomputes every chunk's CRC32C (off the JS thread) and reports damaged files. */
   async verify(): Promise<VerifyReport> {
     const r = await this[kNative].verify();
-    return { files: r.files, chunks: r.chunks, bytes: r.bytes, damaged: r.damaged, ok: r.damaged.length === 0 };
+    return { files: r.files, chunks: r.chunks, bytes: r.bytes, damagedBytes: r.damagedBytes, damaged: r.damaged, ok: r.damaged.length === 0 };
   }
 
   /** Closes this handle (idempotent); later calls throw MC_ERR_CLOSED. Views stay valid until released. */

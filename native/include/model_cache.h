@@ -199,9 +199,10 @@ struct mc_stats {
 MC_API int mc_stats(mc_store *store, struct mc_stats *out) MC_NOTHROW;
 
 /** Recomputes every chunk's CRC32C and checks every record (reads the whole database; may take long).
- *  \param [out] json  {"files","blobs","chunks","bytes","damaged":[{"repo"|null,"path"|null,"blob",
- *                     "chunk"|null,"reason"}]}; free with mc_free(). Damage is reported, not returned
- *                     as an error.
+ *  \param [out] json  {"files","blobs","chunks","bytes","damagedBytes","damaged":[{"repo"|null,
+ *                     "path"|null,"blob","chunk"|null,"reason"}]}; free with mc_free(). "bytes" counts
+ *                     every content byte checked, "damagedBytes" those of damaged chunks; each damaged
+ *                     chunk is listed. Damage is reported, not returned as an error.
  *  \retval MC_OK, MC_ERR_CLOSED, libmdbx codes. */
 MC_API int mc_verify(mc_store *store, char **json) MC_NOTHROW;
 

@@ -76,7 +76,10 @@ class VerifyReport:
     blobs: int
     chunks: int
     bytes: int
+    """Content bytes checked, damaged ones included."""
     damaged: list[Damage] = field(default_factory=list)
+    damaged_bytes: int = 0
+    """Of `bytes`, those in damaged chunks."""
 
     @property
     def ok(self) -> bool:

@@ -224,7 +224,7 @@ class Cache:
         r = json.loads(C.take_string(out))
         return VerifyReport(
             files=r["files"], blobs=r["blobs"], chunks=r["chunks"], bytes=r["bytes"],
-            damaged=[Damage(**d) for d in r["damaged"]],
+            damaged=[Damage(**d) for d in r["damaged"]], damaged_bytes=r.get("damagedBytes", 0),
         )
 
     def __repr__(self) -> str:

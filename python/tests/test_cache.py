@@ -234,6 +234,9 @@ def test_verify_finds_a_damaged_chunk(cache_dir: Path) -> None:
         assert not report.ok
         assert [(d.repo, d.path, d.chunk) for d in report.damaged] == [("r", "bad", 0)]
         assert "CRC32C" in report.damaged[0].reason
+        # Every byte is counted as checked, and the damaged chunk's bytes as damaged.
+        assert report.bytes == 2 * CS + len(marker)
+        assert report.damaged_bytes == min(CS, len(marker))
 
 
 @pytest.mark.parametrize("method", [None, "copy_file_range", "copy"])

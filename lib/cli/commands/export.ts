@@ -6,7 +6,6 @@ import { storedMatch } from '../../download/download-file';
 import { ModelCacheError } from '../../errors';
 import { exportFiles } from '../../hf-cache/export-files';
 import { parseRepoId } from '../../hub/parse-repo-id';
-import { ChunkStorage } from '../../store/chunk-storage';
 import { addGlobalOptions, collect, type Runner } from '../command';
 import { EXIT_INTERRUPTED, EXIT_OK, UsageError } from '../errors';
 import { filterPaths } from '../glob';
@@ -69,10 +68,9 @@ transformers and friends load it offline: HF_HUB_CACHE=<dir> HF_HUB_OFFLINE=1.`,
         paths = stored;
         if (o.hfLayout === true && m !== null) {
           // Only files that are what the manifest lists can go under its commit.
-          const native = ChunkStorage.native(cache.storage);
           const current = paths.filter((p) => {
             const f = m.files.find((x) => x.path === p);
-            return f !== undefined && storedMatch(native, { repo, commit: m.commit, path: p, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) }) !== null;
+            return f !== undefined && storedMatch(cache.storage, { repo, commit: m.commit, path: p, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) }) !== null;
           });
           for (const p of paths.filter((x) => !current.includes(x))) ctx.out.warn(`${p} is stored from another commit than ${m.commit.slice(0, 12)}: left out`);
           paths = current;

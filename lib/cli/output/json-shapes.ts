@@ -157,9 +157,26 @@ export interface VerifyDocument {
   ok: boolean;
   repo: string | null;
   files: number;
+  /** Content bytes checked, damaged ones included. */
   bytes: number;
+  /** Of `bytes`, those in damaged chunks. */
+  damagedBytes: number;
   damaged: { repo: string | null; path: string | null; reason: string }[];
   missing: { repo: string; path: string; variant: string }[];
+  /** With --repair: one entry per damaged file, before the verify above ran. */
+  repair?: RepairDocument[];
+}
+
+/** `verify --repair`: what repairing one damaged file did. */
+export interface RepairDocument {
+  repo: string;
+  path: string;
+  damagedChunks: number[];
+  damagedBytes: number;
+  bytesFetched: number;
+  redownloaded: boolean;
+  repaired: boolean;
+  error: { code: string; message: string } | null;
 }
 
 /** `rm <repo>` */

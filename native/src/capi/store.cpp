@@ -203,6 +203,7 @@ MC_API int mc_verify(mc_store* store, char** json) noexcept {
     w.key("blobs").number(rep.blobs);
     w.key("chunks").number(rep.chunks);
     w.key("bytes").number(rep.bytes);
+    w.key("damagedBytes").number(rep.damaged_bytes);
     w.key("damaged").begin_array();
     for (const DamagedFile& d : rep.damaged) {
       w.begin_object();

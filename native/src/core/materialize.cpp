@@ -160,7 +160,10 @@ Error materialize_file(const Store& store, const std::string& repo, const std::s
   static std::atomic<uint64_t> counter{0};
   TempFile tmp;
   tmp.path = dest + ".mc-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter.fetch_add(1));
-  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // O_EXCL never follows a symbolic link at the temporary name (O_NOFOLLOW says so twice), and rename()
+  // below replaces a link at `dest` instead of writing through it. Directories above `dest` are the
+  // caller's to check (lib/hf-cache/export-files.ts refuses links there).
+  tmp.fd = ::open(tmp.path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (tmp.fd < 0) {
     int err = errno;
     tmp.path.clear();  // not ours to unlink

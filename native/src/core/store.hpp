@@ -83,7 +83,9 @@ struct DamagedFile {
 };
 
 struct VerifyReport {
-  uint64_t files = 0, blobs = 0, chunks = 0, bytes = 0;
+  uint64_t files = 0, blobs = 0, chunks = 0;
+  uint64_t bytes = 0;          // content bytes checked, damaged ones included
+  uint64_t damaged_bytes = 0;  // of those, bytes in damaged chunks (or blobs)
   std::vector<DamagedFile> damaged;
 };
 

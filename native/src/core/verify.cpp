@@ -70,40 +70,47 @@ Error Store::verify(VerifyReport* out, const std::function<void(uint64_t)>& prog
     out->blobs++;
     if (!b.ok) {
       report(b.sha256, 0, -1, "damaged blob record");
-      continue;
+      continue;  // its size is unknown: counted in no byte total
     }
     if (refs[b.sha256] != b.rec.refcount)
       report(b.sha256, b.rec.seq, -1, "reference count " + std::to_string(b.rec.refcount) + " but " +
                                           std::to_string(refs[b.sha256]) + " files name it");
     if (format::chunk_count(b.rec.size, b.rec.chunk_size) != b.rec.chunk_count) {
       report(b.sha256, b.rec.seq, -1, "chunk count disagrees with size");
+      out->bytes += b.rec.size;
+      out->damaged_bytes += b.rec.size;
       continue;
     }
     ReadTxn r;
     if (!(e = env_->begin_read(&r.txn)).ok()) return e;
+    // Every chunk is checked, also after a damaged one: the report lists each damaged chunk (a repair
+    // fetches only those) and counts its bytes, so "checked" covers the whole blob.
     for (uint32_t i = 0; i < b.rec.chunk_count; i++) {
       format::ChunkHeader h;
       const uint8_t* payload = nullptr;
+      uint64_t expect = i + 1 < b.rec.chunk_count ? b.rec.chunk_size : b.rec.size - uint64_t(i) * b.rec.chunk_size;
       Error ce = detail::read_chunk(r.txn, t, b.rec.seq, i, &h, &payload);
       out->chunks++;
+      out->bytes += expect;
+      since_progress += expect;
       if (ce.rc == MC_ERR_CORRUPT) {
         report(b.sha256, b.rec.seq, i, ce.detail);
-        break;
+        out->damaged_bytes += expect;
+        continue;
       }
       if (!ce.ok()) return ce;
-      uint64_t expect = i + 1 < b.rec.chunk_count ? b.rec.chunk_size : b.rec.size - uint64_t(i) * b.rec.chunk_size;
       if (h.payload_len != expect) {
         report(b.sha256, b.rec.seq, i, "chunk " + std::to_string(i) + " has the wrong length");
-        break;
+        out->damaged_bytes += expect;
+        continue;
       }
       bool crc_ok = crc32c(0, payload, h.payload_len) == h.crc32c;
       env_->forget(payload, h.payload_len);
       if (!crc_ok) {
         report(b.sha256, b.rec.seq, i, "chunk " + std::to_string(i) + " failed its CRC32C");
-        break;
+        out->damaged_bytes += expect;
+        continue;
       }
-      out->bytes += h.payload_len;
-      since_progress += h.payload_len;
       if (progress && since_progress >= (256u << 20)) {
         progress(out->bytes);
         since_progress = 0;

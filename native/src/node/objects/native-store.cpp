@@ -55,6 +55,9 @@ Napi::Function NativeStore::Init(Napi::Env env) {
       // partial chunks of an upload (pieces)
       TaggedMethod<NativeStore, &NativeStore::JS_putPiece>(env, "putPiece"),
       TaggedMethod<NativeStore, &NativeStore::JS_readPartial>(env, "readPartial"),
+      // repair (objects/native-store-repair.cpp)
+      TaggedMethod<NativeStore, &NativeStore::JS_repairChunk>(env, "repairChunk"),
+      TaggedMethod<NativeStore, &NativeStore::JS_checkFile>(env, "checkFile"),
   });
 }
 

@@ -51,6 +51,10 @@ class NativeStore : public Napi::ObjectWrap<NativeStore> {
   Napi::Value JS_putPiece(const Napi::CallbackInfo& info);
   Napi::Value JS_readPartial(const Napi::CallbackInfo& info);
 
+  // ---- repair (defined in objects/native-store-repair.cpp) ----
+  Napi::Value JS_repairChunk(const Napi::CallbackInfo& info);
+  Napi::Value JS_checkFile(const Napi::CallbackInfo& info);  // defined in workers/check-file-worker.cpp
+
   /** Throws MC_ERR_CLOSED (or "not open") and returns false unless the store is open. */
   bool RequireOpen(Napi::Env env);
   /** A promise rejected with MC_ERR_CLOSED, for async entry points called on a closed store. */

@@ -19,6 +19,7 @@ void VerifyWorker::OnOK() {
   r.Set("blobs", Napi::Number::New(env, double(report_.blobs)));
   r.Set("chunks", Napi::Number::New(env, double(report_.chunks)));
   r.Set("bytes", Napi::Number::New(env, double(report_.bytes)));
+  r.Set("damagedBytes", Napi::Number::New(env, double(report_.damaged_bytes)));
   Napi::Array damaged = Napi::Array::New(env, report_.damaged.size());
   for (size_t i = 0; i < report_.damaged.size(); i++) {
     const DamagedFile& d = report_.damaged[i];
