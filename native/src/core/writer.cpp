@@ -4,6 +4,7 @@
 #include <future>
 
 #include "core/mdbx_alloc.hpp"
+#include "core/test_hooks.hpp"
 
 namespace mc {
 
@@ -41,8 +42,10 @@ static Error commit_or_abort(MDBX_txn* txn, const Error& job_error) {
     mdbx_txn_abort(txn);
     return job_error;
   }
+  test::kill_point("txn.before_commit");
   int rc = mdbx_txn_commit(txn);
   if (rc != MDBX_SUCCESS) return Error{rc, "commit"};
+  test::kill_point("txn.after_commit");
   return {};
 }
 
