@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { HubServer } from '../../lib/testing';
 import { startHubServer } from '../../lib/testing';
 import { tmpDir } from '../helpers/tmp';
-import { checkCache, cliEnv, cliSupports, expectedHashes, faultRepo, FULL, rng, runCli, sha256, spawnCli, writeResult, type CacheCheck } from './harness';
+import { checkCache, cliEnv, copyCache, cliSupports, expectedHashes, faultRepo, FULL, rng, runCli, sha256, spawnCli, writeResult, type CacheCheck } from './harness';
 import { collect, type ChildResult } from '../helpers/child';
 
 const REPO = faultRepo('org/fault-model');
@@ -162,7 +162,7 @@ describe('fault campaign: kill points', () => {
       }
       const fromTemplate = (n: number, name: string): string => {
         const dir = path.join(t.dir, `${name}-${n}`);
-        fs.cpSync(template, dir, { recursive: true });
+        copyCache(template, dir);
         return dir;
       };
       const exportCheck = (n: number): string[] => {

@@ -11,7 +11,7 @@ import { startHubServer } from '../../lib/testing';
 import { collect } from '../helpers/child';
 import { PYTHON } from '../helpers/python';
 import { DIST, tmpDir } from '../helpers/tmp';
-import { checkCache, CLI, cliEnv, cliSupports, expectedHashes, faultRepo, FULL, mdbxChk, PYTHON_DIR, rng, runCli, sha256, writeResult } from './harness';
+import { checkCache, CLI, cliEnv, copyCache, cliSupports, expectedHashes, faultRepo, FULL, mdbxChk, PYTHON_DIR, rng, runCli, sha256, writeResult } from './harness';
 
 const REPO = faultRepo('org/fault-model');
 const BIG = (REPO.files ?? []).filter((f) => f.path.startsWith('onnx/')).map((f) => f.path);
@@ -158,7 +158,7 @@ describe('fault campaign: corruption', () => {
 
   async function runTrial(kind: Kind, n: number, repair: boolean): Promise<Trial> {
     const dir = path.join(t.dir, `${kind}-${n}`);
-    fs.cpSync(pristine, dir, { recursive: true });
+    copyCache(pristine, dir);
     const dbPath = path.join(dir, 'model-cache.mdbx');
     const fd = fs.openSync(dbPath, 'r+');
     const damaged: string[] = [];
@@ -177,9 +177,15 @@ describe('fault campaign: corruption', () => {
         damaged.push(p);
       }
     } else {
-      // One B-tree page, a few bytes in its used part (header, node pointers and nodes).
+      // One B-tree page, one bit in its used part: the page header, the node pointers or the nodes
+      // (libmdbx's page header: lower and upper bounds of the free gap at +12 and +14, 20 bytes long).
       const pg = r.pick(btreePages);
-      for (let i = 0; i < 3; i++) flip(pg * PAGE + r.int(0, PAGE - 1));
+      const head = Buffer.alloc(20);
+      fs.readSync(fd, head, 0, 20, pg * PAGE);
+      const lower = head.readUInt16LE(12);
+      const upper = head.readUInt16LE(14);
+      const used = [...Array(20 + lower).keys(), ...Array.from({ length: Math.max(0, PAGE - 20 - upper) }, (_, i) => 20 + upper + i)];
+      flip(pg * PAGE + r.pick(used));
     }
     fs.closeSync(fd);
 

@@ -34,7 +34,7 @@ describe('fault campaign: disk full', () => {
     t = tmpDir('mc-faults-full-');
     mnt = path.join(t.dir, 'mnt');
     fs.mkdirSync(mnt);
-    const err = tryMount(mnt, 48);
+    const err = tryMount(mnt, 96);
     mounted = err === null;
     if (!mounted) result.skipped = `cannot mount a tmpfs here (${err}); run as root to include this case`;
   });

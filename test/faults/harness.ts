@@ -1,6 +1,6 @@
 // Shared parts of the fault campaign (docs/FAULTS.md): profile, fixture repos, the checks run after
 // every fault, and the result files `run.js` turns into test/faults/results/latest.md.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -181,6 +181,11 @@ export function peakRss(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** Copies a cache directory keeping the database file sparse (it grows in 256 MiB steps, mostly holes). */
+export function copyCache(src: string, dst: string): void {
+  execFileSync('cp', ['-a', '--sparse=always', src, dst], { stdio: 'pipe' });
 }
 
 export function fmtBytes(n: number): string {
