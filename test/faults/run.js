@@ -15,14 +15,24 @@ const RESULTS = path.join(__dirname, 'results');
 const RAW = path.join(RESULTS, 'raw');
 const args = process.argv.slice(2);
 const reportOnly = args.includes('--report-only');
-const jestArgs = args.filter((a) => a !== '--report-only');
+// Names without a dash select case files (`node test/faults/run.js 01.kill-points`): only those run again,
+// the other cases' figures stay.
+const only = args.filter((a) => !a.startsWith('-'));
+const jestArgs = args.filter((a) => a !== '--report-only' && a.startsWith('-'));
 
 const started = new Date();
 const fileRuns = [];
 if (!reportOnly) {
-  fs.rmSync(RAW, { recursive: true, force: true });
+  if (only.length === 0) fs.rmSync(RAW, { recursive: true, force: true });
   fs.mkdirSync(RAW, { recursive: true });
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts')).sort();
+  let previous = [];
+  try {
+    previous = JSON.parse(fs.readFileSync(path.join(RAW, 'runs.json'), 'utf8')).fileRuns;
+  } catch {
+    previous = [];
+  }
+  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.test.ts') && (only.length === 0 || only.some((o) => f.includes(o)))).sort();
+  for (const p of previous) if (!files.includes(p.file)) fileRuns.push(p);
   for (const f of files) {
     const t0 = Date.now();
     const res = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), path.join('test', 'faults', f), '--runInBand', ...jestArgs], {
@@ -32,6 +42,7 @@ if (!reportOnly) {
     });
     fileRuns.push({ file: f, passed: res.status === 0, seconds: Math.round((Date.now() - t0) / 1000) });
   }
+  fileRuns.sort((a, b) => a.file.localeCompare(b.file));
   fs.writeFileSync(path.join(RAW, 'runs.json'), JSON.stringify({ started: started.toISOString(), fileRuns }, null, 2) + '\n');
 }
 
