@@ -105,17 +105,15 @@ describe('fault campaign: multi-process soak', () => {
       const loops = [
         cliLoop('puller 1', () => ['pull', A.id, '--all', '--json'], 500),
         cliLoop('puller 2', () => ['pull', B.id, '--all', '--json'], 500),
-        cliLoop(
-          'maintenance',
-          () => {
-            round++;
-            if (round % 3 === 0) return ['gc', '--json'];
-            if (round % 3 === 1) return ['rm', round % 2 === 0 ? A.id : B.id, '--json'];
-            return ['rm', A.id, '--quant', 'fp16', '--json'];
-          },
-          Math.max(2000, (SECONDS * 1000) / 20),
-        ),
       ];
+      // MODEL_CACHE_SOAK_MAINTENANCE=0 leaves rm and gc out (to tell their effects from the others').
+      const maintenance = (): string[] => {
+        round++;
+        if (round % 3 === 0) return ['gc', '--json'];
+        if (round % 3 === 1) return ['rm', round % 2 === 0 ? A.id : B.id, '--json'];
+        return ['rm', A.id, '--quant', 'fp16', '--json'];
+      };
+      if (process.env.MODEL_CACHE_SOAK_MAINTENANCE !== '0') loops.push(cliLoop('maintenance', maintenance, Math.max(2000, (SECONDS * 1000) / 20)));
       await Promise.all(loops);
       const readers = { 'http clients': parseSummary('http clients', await clients), 'node reader': parseSummary('node reader', await nodeReader), 'python reader': parseSummary('python reader', await pyReader) };
       rss.serve = Math.max(rss.serve ?? 0, peakRss(serve.pid));
