@@ -10,6 +10,7 @@
 #include "core/db_file.hpp"
 #include "core/env.hpp"
 #include "core/format.hpp"
+#include "core/test_hooks.hpp"
 #include "mdbx.h"
 
 namespace mc {
@@ -106,6 +107,7 @@ Error compact_database(const std::string& dir, CompactResult* out) {
   }
   // Renamed while the exclusive environment is open: nobody can have opened the old file since the copy
   // began, and anyone waiting to open it fails on the unlinked inode rather than use it (compact.hpp).
+  test::kill_point("compact.before_rename");
   if (::rename(tmp_path.c_str(), db_path.c_str()) != 0) {
     int err = errno;
     ::unlink(tmp_path.c_str());

@@ -17,6 +17,7 @@
 #endif
 
 #include "core/crc32c.hpp"
+#include "core/test_hooks.hpp"
 
 namespace mc {
 
@@ -241,6 +242,7 @@ Error materialize_file(const Store& store, const std::string& repo, const std::s
   if (uint64_t(st.st_size) != f.size)
     return Error{MC_ERR_SIZE_MISMATCH, dest + " has " + std::to_string(st.st_size) + " bytes, expected " + std::to_string(f.size)};
   if (::fsync(tmp.fd) != 0) return Error{errno, "fsync " + tmp.path};
+  test::kill_point("materialize.before_rename");
   if (::rename(tmp.path.c_str(), dest.c_str()) != 0) return Error{errno, "rename to " + dest};
   tmp.keep = true;
   // The rename is durable only once the directory is: a crash could otherwise leave the old name.

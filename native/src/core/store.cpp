@@ -4,6 +4,7 @@
 
 
 #include "core/crc32c.hpp"
+#include "core/test_hooks.hpp"
 #include "core/writer.hpp"
 
 namespace mc {
@@ -356,9 +357,10 @@ void Store::delete_file(const std::string& repo, const std::string& path, std::f
         bool ok = f.decode(d.iov_base, d.iov_len);
         rc = mdbx_del(txn, t.files, &k, nullptr);
         if (rc != MDBX_SUCCESS) return Error{rc, "delete file record"};
+        test::kill_point("delete_file.before_commit");
         return ok ? detail::unref_blob(txn, t, f.sha256) : Error{};
       },
-      [existed, cb](const Error& e) { cb(e, e.ok() && *existed); });
+      [existed, cb](const Error& e) { if (e.ok()) test::kill_point("delete_file.after_commit"); cb(e, e.ok() && *existed); });
 }
 
 void Store::put_doc(const std::string& kind, const std::string& name, std::optional<std::string> value,
@@ -392,9 +394,10 @@ void Store::put_doc(const std::string& kind, const std::string& name, std::optio
         }
         MDBX_val v{const_cast<char*>(value->data()), value->size()};
         int rc = mdbx_put(txn, dbi, &k, &v, MDBX_UPSERT);
+        if (rc == MDBX_SUCCESS) test::kill_point("doc.before_commit");
         return rc == MDBX_SUCCESS ? Error{} : Error{rc, "write document"};
       },
-      cb, weight);
+      [cb](const Error& e) { if (e.ok()) test::kill_point("doc.after_commit"); cb(e); }, weight);
 }
 
 }  // namespace mc

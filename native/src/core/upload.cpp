@@ -10,6 +10,7 @@
 #include "core/crc32c.hpp"
 #include "core/store.hpp"
 #include "core/task_thread.hpp"
+#include "core/test_hooks.hpp"
 #include "core/writer.hpp"
 
 namespace mc {
@@ -397,6 +398,7 @@ void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t l
         // until the next update in this transaction.
         int rc = mdbx_put(txn, t.chunks, &k, &d, MDBX_UPSERT | MDBX_RESERVE);
         if (rc != MDBX_SUCCESS) return Error{rc, "store chunk " + std::to_string(index)};
+        test::kill_point("chunk.reserved");
         auto out = static_cast<uint8_t*>(d.iov_base);
         ChunkHeader h;
         h.seq = id;
@@ -409,9 +411,11 @@ void Store::put_chunk(uint64_t id, uint32_t index, const uint8_t* data, size_t l
         if (!(e = delete_pieces(txn, t, id, index)).ok()) return e;
         rec.updated_ms = now_ms();  // heartbeat: this upload's owner is alive
         rec.owner_pid = uint32_t(::getpid());
+        test::kill_point("chunk.before_commit");
         return write_upload(txn, t, id, rec);
       },
       [env, s, index, len, cb](const Error& e) {
+        if (e.ok()) test::kill_point("chunk.after_commit");
         if (e.ok()) {
           std::lock_guard<std::mutex> lock(s->mu);
           if (index >= s->lengths.size()) s->lengths.resize(size_t(index) + 1, 0);
@@ -438,6 +442,7 @@ void Store::abort_upload(uint64_t id, Done cb) {
         MDBX_val k{key.bytes, sizeof key.bytes};
         int rc = mdbx_del(txn, t.uploads, &k, nullptr);
         if (rc != MDBX_SUCCESS && rc != MDBX_NOTFOUND) return Error{rc, "delete upload record"};
+        test::kill_point("upload.abort.before_commit");
         return {};
       },
       [env, id, cb](const Error& e) {
@@ -571,9 +576,11 @@ void Store::commit_upload(uint64_t id, const CommitParams& p, std::function<void
           MDBX_val k{key.bytes, sizeof key.bytes};
           int rc = mdbx_del(txn, t.uploads, &k, nullptr);
           if (rc != MDBX_SUCCESS) return Error{rc, "delete upload record"};
+          test::kill_point("upload.before_commit");
           return detail::put_file(txn, t, p.repo, p.path, sha256.data(), size, info.get());
         },
         [env, s, info, cb](const Error& e) {
+          if (e.ok()) test::kill_point("upload.after_commit");
           if (e.ok()) {
             {
               std::lock_guard<std::mutex> lock(s->mu);

@@ -6,6 +6,7 @@
 
 #include "core/disk_space.hpp"
 #include "core/mdbx_alloc.hpp"
+#include "core/test_hooks.hpp"
 
 namespace mc {
 
@@ -61,9 +62,11 @@ static Error commit_or_abort(MDBX_txn* txn, const Error& job_error, uint64_t use
   }
   mdbx_filehandle_t fd = -1;
   mdbx_env_get_fd(mdbx_txn_env(txn), &fd);
+  test::kill_point("txn.before_commit");
   int rc = mdbx_txn_commit(txn);
   if (rc == ENOSPC) return disk_full_error(fd, 0, "commit");
   if (rc != MDBX_SUCCESS) return Error{rc, "commit"};
+  test::kill_point("txn.after_commit");
   return {};
 }
 
