@@ -488,6 +488,18 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     } else {
       paths = this.storage.listFiles(id).map((f) => f.path);
     }
+    // The manifest stops calling the variants downloaded before any of their files goes: a crash (kill -9)
+    // between the two leaves an `available` variant with some files still stored, which a pull completes,
+    // and never a `downloaded` one with files missing.
+    const m = this.manifests.read(id);
+    const quantName = options.quant !== undefined && m !== null ? findVariant(m, options.quant).name : undefined;
+    if (m !== null) {
+      const now = new Date();
+      await this.manifests.update(id, (x) => ({
+        ...x,
+        variants: x.variants.map((v) => (quantName === undefined || v.name === quantName ? clearDownload(v, { commit: x.commit, now }) : v)),
+      }));
+    }
     let files = 0;
     let bytes = 0;
     for (const p of paths) {
@@ -497,13 +509,10 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
         bytes += info.size;
       }
     }
-    if (options.quant !== undefined) {
-      const m = this.manifests.read(id)!;
-      const name = findVariant(m, options.quant).name;
-      await this.setVariant(id, name, (v) => clearDownload(v, { commit: m.commit, now: new Date() }));
+    if (quantName !== undefined) {
       // A variant that is gone from the repo and now holds nothing has nothing left to remember.
-      if (isRemoved(m, name)) await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== name) }));
-    } else {
+      if (isRemoved(this.manifests.read(id)!, quantName)) await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== quantName) }));
+    } else if (options.quant === undefined) {
       await this.manifests.delete(id);
     }
     return { files, bytes };
