@@ -17,7 +17,7 @@ export function demoRepo(): DemoRepo {
 }
 
 export function startHub(repos: HubRepoSpec[], faults: HubFault[] = []): Promise<HubServer> {
-  return startHubServer({ repos, faults, lifetimeMs: 120_000 });
+  return startHubServer({ repos, faults, lifetimeMs: 600_000 });
 }
 
 /**

@@ -32,7 +32,7 @@ try {
   mountTmpfs();
 } catch (err) {
   mountError = (err as Error).message;
-  console.warn(`13.disk-full: skipped, cannot mount a 24 MiB tmpfs (needs root): ${mountError}`);
+  console.warn(`16.disk-full: skipped, cannot mount a 24 MiB tmpfs (needs root): ${mountError}`);
 }
 const describeMounted = mountError === null ? describe : describe.skip;
 
