@@ -3,7 +3,7 @@
 // - "capped": each connection capped at 40 MB/s, as real CDNs do per connection: 8 parallel ranges vs one
 //   stream (the speed-up parallel ranges buy), vs curl and huggingface_hub (one stream each).
 // Loopback has no per-connection limit and the server shares the 2 cores, so parallelism cannot help in
-// "1GiB" (environment.md); "capped" is the case that shows it.
+// "1GiB" (docs/ENVIRONMENT.md); "capped" is the case that shows it.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -4,7 +4,7 @@
 // Two layouts:
 // - `repo`: `<dir>/<path>` for every file, the repo's own layout, so an .onnx finds its external data next
 //   to it and GGUF shards sit together.
-// - `hf`: huggingface_hub's cache layout under `<dir>` (design/hub-protocol.md section 6):
+// - `hf`: huggingface_hub's cache layout under `<dir>` (docs/HUB-PROTOCOL.md section 6):
 //   `models--{ns}--{name}/blobs/<etag>` (sha256 for LFS files, git blob sha1 for regular ones),
 //   `snapshots/<commit>/<path>` relative symlinks to the blobs, `refs/<revision>` holding the commit. With
 //   HF_HUB_CACHE=<dir> (and HF_HUB_OFFLINE=1), huggingface_hub, transformers and every library on top find

@@ -1,5 +1,5 @@
 // Where huggingface_hub keeps its cache, resolved as huggingface_hub 2.0 does (constants.py; see
-// design/hub-protocol.md section 6): $HF_HUB_CACHE, the legacy $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub,
+// docs/HUB-PROTOCOL.md section 6): $HF_HUB_CACHE, the legacy $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub,
 // where HF_HOME defaults to $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface.
 import { homedir } from 'node:os';
 import path from 'node:path';

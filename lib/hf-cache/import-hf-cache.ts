@@ -1,7 +1,7 @@
 // Adopting files that huggingface_hub already downloaded (its cache, `~/.cache/huggingface/hub`) without
 // downloading them again.
 //
-// huggingface_hub's layout (design/hub-protocol.md section 6): `models--{ns}--{name}/blobs/<etag>` holds the
+// huggingface_hub's layout (docs/HUB-PROTOCOL.md section 6): `models--{ns}--{name}/blobs/<etag>` holds the
 // bytes, `snapshots/<commit>/<path>` are relative symlinks to blobs, `refs/<revision>` holds a commit.
 // The blob's name is the Hub's etag, which is also its hash: the sha256 of the content for LFS files
 // (64 hex), the git blob sha1 for regular files (40 hex). So every file is stored with its name as the

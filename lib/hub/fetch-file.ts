@@ -1,7 +1,7 @@
 // GET /{repo}/resolve/{rev}/{path} with an optional byte range: the primitive the downloader builds on.
 //
 // It follows the relative 307 (regular files) and the cross-origin 302 to the CDN (LFS files), the
-// latter without Authorization (hub-protocol.md section 4, behaviour 3), and hands back the streaming
+// latter without Authorization (docs/HUB-PROTOCOL.md section 4, behaviour 3), and hands back the streaming
 // body with what the caller needs to resume safely: 200 vs 206, the parsed Content-Range, and
 // `rangeIgnored` when a Range was asked for but the server sent the whole file (behaviour 10: restart
 // from byte 0). A zero-length range (`end === start - 1`, e.g. a 0-byte file) sends no Range at all:

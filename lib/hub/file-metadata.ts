@@ -1,5 +1,5 @@
 // HEAD /{repo}/resolve/{rev}/{path}: commit, etag and size of one file without downloading it
-// (HH `get_hf_file_metadata`, hub-protocol.md section 4).
+// (HH `get_hf_file_metadata`, docs/HUB-PROTOCOL.md section 4).
 //
 // Relative (same-origin) redirects are followed: a renamed repo's 307, and a regular file's 307 to
 // /api/resolve-cache/..., whose 200 carries the real Content-Length (the 307's is its own body's,

@@ -1,4 +1,4 @@
-// GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=...&expand=... (hub-protocol.md section 2),
+// GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=...&expand=... (docs/HUB-PROTOCOL.md section 2),
 // following `Link: <absolute url>; rel="next"` until it disappears.
 
 import { HubError } from '../errors';

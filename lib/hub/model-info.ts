@@ -1,4 +1,4 @@
-// GET /api/models/{repo}[/revision/{rev}] (hub-protocol.md section 1).
+// GET /api/models/{repo}[/revision/{rev}] (docs/HUB-PROTOCOL.md section 1).
 
 import { HubError } from '../errors';
 import { abandonBody, hubRequest } from './hub-request';

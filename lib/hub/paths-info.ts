@@ -1,4 +1,4 @@
-// POST /api/models/{repo}/paths-info/{rev} (hub-protocol.md section 3): info on given paths only.
+// POST /api/models/{repo}/paths-info/{rev} (docs/HUB-PROTOCOL.md section 3): info on given paths only.
 
 import { HubError } from '../errors';
 import { abandonBody, displayUrl, hubRequest } from './hub-request';

@@ -1,4 +1,4 @@
-// zod schemas of the Hub's JSON, as documented in design/hub-protocol.md sections 1-3 and checked
+// zod schemas of the Hub's JSON, as documented in docs/HUB-PROTOCOL.md sections 1-3 and checked
 // against real responses (HJ lib/list-files.spec.ts, lib/model-info.spec.ts). Unknown fields are
 // dropped, missing optional ones tolerated; what we rely on (paths, sizes, hashes) is strict, because
 // a listing decides what gets written to disk.
@@ -23,7 +23,7 @@ export const TreeFileSchema = z.object({
   size: SizeSchema,
   path: z.string(),
   lfs: TreeLfsSchema.optional(),
-  /** Xet's BLAKE3 Merkle hash: never used for verification (hub-protocol.md section 8). */
+  /** Xet's BLAKE3 Merkle hash: never used for verification (docs/HUB-PROTOCOL.md section 8). */
   xetHash: z.string().optional(),
   lastCommit: z.object({ id: z.string(), title: z.string().optional(), date: z.string().optional() }).optional(),
 });

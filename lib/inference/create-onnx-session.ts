@@ -1,6 +1,6 @@
 // An onnxruntime-node InferenceSession from a cached model, with no copy on our side.
 //
-// What onnxruntime-node 1.30 does with what it is given (measured, shared/design/environment.md and
+// What onnxruntime-node 1.30 does with what it is given (measured, docs/ENVIRONMENT.md and
 // bench/cases/onnx-session*.ts):
 //  - a Buffer: it COPIES it (protobuf parse into its own tensors): for a 1 GiB .onnx ~2.2-2.8 s and
 //    +1 GiB of anonymous memory (2 GiB at the peak), from our zero-copy view or from a file read.

@@ -28,7 +28,7 @@ export function tokenCheck(token: string): TokenCheck {
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (m === null || !timingSafeEqual(digest(m[1]!), expected)) {
-      // The Hub's own answer to a bad token: 401 without X-Error-Code (hub-protocol.md section 5).
+      // The Hub's own answer to a bad token: 401 without X-Error-Code (docs/HUB-PROTOCOL.md section 5).
       throw new ServeError(401, 'Invalid credentials in Authorization header', undefined, challenge);
     }
   };

@@ -1,5 +1,5 @@
 // Tree entries (the shape of the Hub's tree and paths-info answers) built from a manifest: its files,
-// plus the directories they imply, which the Hub lists too (hub-protocol.md section 2). The JSON
+// plus the directories they imply, which the Hub lists too (docs/HUB-PROTOCOL.md section 2). The JSON
 // itself is lib/protocol's, shared with the fixture Hub.
 
 import type { Manifest, ManifestFile } from '../manifest/schema';

@@ -1,4 +1,4 @@
-// Errors the cache server answers with, in the Hub's shape (hub-protocol.md section 5): a status, an
+// Errors the cache server answers with, in the Hub's shape (docs/HUB-PROTOCOL.md section 5): a status, an
 // `X-Error-Code` the clients map to their own exceptions (huggingface_hub's hf_raise_for_status reads
 // RevisionNotFound, EntryNotFound, GatedRepo, RepoNotFound; over plain http a 401/404 without the code
 // becomes a generic error), an `X-Error-Message`, and `{"error": message}` as the body (none for HEAD).

@@ -1,4 +1,4 @@
-// GET /api/models/{repo}[/revision/{rev}] from the stored manifest (hub-protocol.md section 1), in the
+// GET /api/models/{repo}[/revision/{rev}] from the stored manifest (docs/HUB-PROTOCOL.md section 1), in the
 // JSON of lib/protocol. Fields the cache does not know (downloads, likes, cardData...) are left out or zero.
 
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// POST /api/models/{repo}/paths-info/{rev} (hub-protocol.md section 3): tree entries of the paths
+// POST /api/models/{repo}/paths-info/{rev} (docs/HUB-PROTOCOL.md section 3): tree entries of the paths
 // asked for, missing ones silently left out. The body (form or JSON) is read here and parsed by
 // lib/protocol, as the fixture Hub does.
 

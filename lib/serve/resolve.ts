@@ -1,4 +1,4 @@
-// HEAD|GET /{repo}/resolve/{rev}/{path} (hub-protocol.md section 4), answered with the bytes directly
+// HEAD|GET /{repo}/resolve/{rev}/{path} (docs/HUB-PROTOCOL.md section 4), answered with the bytes directly
 // (and /{repo}/raw/{rev}/{path}: the same for a regular file, the LFS pointer for an LFS one):
 // 200 (or 206 for a Range) from the cache, with the headers clients take the metadata from:
 //

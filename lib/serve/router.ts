@@ -1,4 +1,4 @@
-// Which Hub route a request path is (hub-protocol.md sections 1-4), with its parts decoded and checked:
+// Which Hub route a request path is (docs/HUB-PROTOCOL.md sections 1-4), with its parts decoded and checked:
 //
 //   /api/models/{repo}[/revision/{rev}]                 model info
 //   /api/models/{repo}/tree/{rev}[/{path}]              tree listing

@@ -1,5 +1,5 @@
 // `model-cache serve`: an HTTP server that speaks the Hugging Face Hub's download protocol
-// (design/hub-protocol.md) from the cache, so any Hub client can use it as its endpoint
+// (docs/HUB-PROTOCOL.md) from the cache, so any Hub client can use it as its endpoint
 // (HF_ENDPOINT for huggingface_hub, `hubUrl` for @huggingface/hub). With pull-through, misses are
 // fetched through the cache from its own endpoint (the Hub, or another `model-cache serve`), stored,
 // then served: host -> rack or regional cache -> Hub.

@@ -1,4 +1,4 @@
-// GET /api/models/{repo}/tree/{rev}[/{path}] (hub-protocol.md section 2): direct children, or with
+// GET /api/models/{repo}/tree/{rev}[/{path}] (docs/HUB-PROTOCOL.md section 2): direct children, or with
 // `recursive=true` every descendant, directories included; paginated with an absolute
 // `Link: <...cursor=...>; rel="next"` (huggingface.js accepts only an absolute http(s) URL there).
 // The cursor is the last path of the page, so pages stay consistent even if the manifest changes

@@ -1,4 +1,4 @@
-// Request handling of the Hub-compatible fixture server: the routes of design/hub-protocol.md
+// Request handling of the Hub-compatible fixture server: the routes of docs/HUB-PROTOCOL.md
 // (model info, tree, paths-info, resolve, resolve-cache, CDN) with the Hub's headers, error shapes,
 // access rules and the injectable faults. startHubServer owns the sockets; this owns the behaviour.
 
@@ -266,7 +266,7 @@ export class FixtureHub {
     if (auth !== undefined) {
       const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
       if (m === null || !this.tokenSet.has(m[1] as string)) {
-        // As the Hub: a generic 401, no X-Error-Code (hub-protocol.md section 5).
+        // As the Hub: a generic 401, no X-Error-Code (docs/HUB-PROTOCOL.md section 5).
         ex.error(401, 'Invalid credentials in Authorization header');
         return;
       }
@@ -519,7 +519,7 @@ export class FixtureHub {
     }
     const base = route.path;
     if (base !== undefined && !commit.dirs.has(base)) {
-      // Unknown path, or a file: EntryNotFound (hub-protocol.md section 2).
+      // Unknown path, or a file: EntryNotFound (docs/HUB-PROTOCOL.md section 2).
       ex.error(404, 'Entry not found', 'EntryNotFound', { 'x-repo-commit': commit.sha });
       return;
     }

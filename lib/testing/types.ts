@@ -151,7 +151,7 @@ export interface HubServerOptions {
   readonly pageSize?: number;
   /**
    * Host of the CDN origin. A different loopback host, not only another port, because
-   * huggingface_hub 2.0 follows a same-host redirect for metadata and then fails (hub-protocol.md).
+   * huggingface_hub 2.0 follows a same-host redirect for metadata and then fails (docs/HUB-PROTOCOL.md).
    * Falls back to 127.0.0.1 where 127.0.0.2 cannot be bound (macOS without an alias).
    * @default '127.0.0.2'
    */

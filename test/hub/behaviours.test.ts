@@ -1,5 +1,5 @@
-// The 23 "Behaviours to reproduce (fixture) and handle (client)" at the end of
-// /work/shared/design/hub-protocol.md, one test each: the raw protocol as the fixture serves it, and
+// The 23 behaviours of the Hub protocol (section 10 of
+// docs/HUB-PROTOCOL.md), one test each: the raw protocol as the fixture serves it, and
 // the client's handling of it. Everything runs against our server on loopback.
 
 import { createHash } from 'node:crypto';

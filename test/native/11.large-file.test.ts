@@ -4,7 +4,7 @@ import { thrownCode } from '../helpers/errors';
 import { tmpDir } from '../helpers/tmp';
 
 // A file over Node's 4 GiB Buffer limit: getFile says so (MC_ERR_TOO_LARGE) instead of failing inside V8
-// (where node-addon-api 8.x would free the finalizer data twice: libmdbx.md), and ranges and streams
+// (where node-addon-api 8.x would free the finalizer data twice: docs/LIBMDBX.md), and ranges and streams
 // still reach every byte, across the 4 GiB boundary too.
 const PIECE = 64 << 20;
 const PIECES = 65; // 4 GiB + 64 MiB
