@@ -22,12 +22,8 @@ export interface SendBodyParams {
   readonly headers: OutgoingHttpHeaders;
   /** Bytes the body must have; the source must yield exactly these. */
   readonly length: number;
+  /** Pieces of one database state (a pinned reader's chunks): they stay the bytes the headers describe. */
   readonly source: AsyncIterable<Buffer>;
-  /**
-   * Called after reading each piece, before writing it; a reason returned means the bytes are no longer
-   * the ones the headers describe: a 503 (retry) for the first piece, a cut connection after that.
-   */
-  readonly check?: () => string | undefined;
 }
 
 /** Ends the source early (releases its current view); its own failure changes nothing now. */
@@ -62,26 +58,14 @@ export async function sendBody(ex: Exchange, p: SendBodyParams): Promise<boolean
   // Failures until the headers go out propagate with nothing written: the caller answers the error.
   const first = await it.next();
   if (first.done === true && p.length > 0) {
-    // Deleted between the lookup and the read: nothing to send, and nothing sent yet.
+    // A source with nothing for a non-empty body: nothing to send, and nothing sent yet.
     throw new ServeError(503, 'The file changed while it was being read; retry', undefined, { 'retry-after': '1' });
-  }
-  const changed = p.check?.();
-  if (changed !== undefined) {
-    await stop(it);
-    throw new ServeError(503, `${changed}; retry`, undefined, { 'retry-after': '1' });
   }
   ex.writeHead(p.status, { ...p.headers, 'content-length': p.length });
   let sent = 0;
   let piece = first;
   try {
     while (piece.done !== true) {
-      if (sent > 0) {
-        const reason = p.check?.();
-        if (reason !== undefined) {
-          await stop(it);
-          return abort(ex, reason);
-        }
-      }
       if (!(await ex.write(piece.value))) {
         await stop(it);
         return false;

@@ -7,6 +7,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 
 import type { ChunkStorage } from '../store/chunk-storage';
 import type { Exchange } from './exchange';
+import { ServeError } from './errors';
 import { sendBody } from './send-body';
 
 export interface SendFileParams {
@@ -24,28 +25,26 @@ export interface SendFileParams {
 }
 
 /**
- * Whether the stored file is no longer the one whose headers were made. Checked after every chunk read,
- * before it is written: after the first, it cuts the connection, because each view of this branch's
- * readChunksUnsafe came from its own read, so a file replaced meanwhile (a rescan re-downloaded it)
- * would splice two versions. With the pinned reader (ChunkStorage.openReader, docs/serve.md) only one
- * check is needed, of the pinned FileInfo against `sha256` before the headers: then read through
- * `reader.chunks({ start, end })` and delete this function.
- */
-function replacedSinceHeaders(p: SendFileParams): string | undefined {
-  return p.storage.fileInfo(p.repo, p.path)?.sha256 === p.sha256 ? undefined : `${p.repo}/${p.path} was replaced or deleted while being sent`;
-}
-
-/**
  * Sends status, headers and bytes start..end of the stored file. Rejects (nothing sent) when the
  * first chunk cannot be read, e.g. ModelStoreError MC_ERR_CHECKSUM for a damaged chunk; resolves
- * false when the response was cut (client gone, a later chunk damaged, file replaced).
+ * false when the response was cut (client gone, a later chunk damaged). A file replaced since the headers
+ * were made is a 503 (retry), before anything is sent.
  */
-export function sendFile(ex: Exchange, p: SendFileParams): Promise<boolean> {
-  return sendBody(ex, {
-    status: p.status,
-    headers: p.headers,
-    length: p.end - p.start + 1,
-    source: p.storage.readChunksUnsafe(p.repo, p.path, { start: p.start, end: p.end }),
-    check: () => replacedSinceHeaders(p),
-  });
+export async function sendFile(ex: Exchange, p: SendFileParams): Promise<boolean> {
+  // The reader pins one database state for the whole body (docs/READING.md): the bytes sent are those of
+  // the content the headers describe, or the file changed before we started and nothing is sent.
+  const reader = p.storage.openReader(p.repo, p.path);
+  try {
+    if (reader?.info.sha256 !== p.sha256) {
+      throw new ServeError(503, `${p.repo}/${p.path} was replaced or deleted while being sent; retry`, undefined, { 'retry-after': '1' });
+    }
+    return await sendBody(ex, {
+      status: p.status,
+      headers: p.headers,
+      length: p.end - p.start + 1,
+      source: reader.chunks({ start: p.start, end: p.end }),
+    });
+  } finally {
+    reader?.close();
+  }
 }
