@@ -213,7 +213,6 @@ export declare class NativeReader {
   close(): void;
 }
 
-
 export interface NativeFileCheck {
   file: NativeFileInfo | null;
   /** The blob number (for repairChunk). */

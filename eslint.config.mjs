@@ -3,18 +3,39 @@
 import tseslint from 'typescript-eslint';
 
 const NO_PLAIN_ERRORS = [
-  { selector: "NewExpression[callee.name='Error']", message: 'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.' },
-  { selector: "CallExpression[callee.name='Error']", message: 'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.' },
+  {
+    selector: "NewExpression[callee.name='Error']",
+    message:
+      'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.',
+  },
+  {
+    selector: "CallExpression[callee.name='Error']",
+    message:
+      'A plain Error has no `code`: throw a ModelCacheError (or ModelStoreError / HubError) from lib/errors.ts, with a code from its table.',
+  },
 ];
 const NO_ERROR_SUBCLASSES = [
-  { selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']", message: 'Extend ModelCacheError (branded with brandErrorClass), not Error, so the error has a stable `code`.' },
+  {
+    selector: "ClassDeclaration[superClass.name='Error'], ClassExpression[superClass.name='Error']",
+    message: 'Extend ModelCacheError (branded with brandErrorClass), not Error, so the error has a stable `code`.',
+  },
 ];
 
 const NO_NATIVE_HANDLE = [
-  { selector: "MemberExpression[object.name='ChunkStorage'][property.name='native']", message: 'The raw addon handle stays in lib/store: use a ModelCache / ChunkStorage method, or lib/store/documents.ts for documents.' },
+  {
+    selector: "MemberExpression[object.name='ChunkStorage'][property.name='native']",
+    message: 'The raw addon handle stays in lib/store: use a ModelCache / ChunkStorage method, or lib/store/documents.ts for documents.',
+  },
 ];
 const ERROR_SUBCLASS_ALLOWED = ['lib/errors.ts', 'lib/serve/errors.ts', 'lib/download/download-file.ts', 'lib/testing/fixture-hub.ts'];
-const NATIVE_HANDLE_ALLOWED = ['lib/store/**', 'lib/download/**', 'lib/cache/model-cache.ts', 'lib/cache/collect-garbage.ts', 'lib/hf-cache/export-files.ts', 'lib/cli/commands/export.ts'];
+const NATIVE_HANDLE_ALLOWED = [
+  'lib/store/**',
+  'lib/download/**',
+  'lib/cache/model-cache.ts',
+  'lib/cache/collect-garbage.ts',
+  'lib/hf-cache/export-files.ts',
+  'lib/cli/commands/export.ts',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'deps/', '.bench/', '.venv/', 'node_modules/', '**/*.js', '**/*.mjs', 'python/'] },
@@ -35,7 +56,10 @@ export default tseslint.config(
       // make for untyped JavaScript callers dead code.
       '@typescript-eslint/no-unnecessary-condition': 'off',
       // Destructuring a field away (`const { owner: _o, ...rest } = v`) is how fields are dropped.
-      '@typescript-eslint/no-unused-vars': ['error', { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { varsIgnorePattern: '^_', argsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
     },
   },
   {
@@ -62,7 +86,9 @@ export default tseslint.config(
     rules: { 'no-restricted-syntax': ['error', ...NO_PLAIN_ERRORS, ...NO_ERROR_SUBCLASSES] },
   },
   {
-    files: ERROR_SUBCLASS_ALLOWED.filter((f) => NATIVE_HANDLE_ALLOWED.some((g) => f === g || (g.endsWith('/**') && f.startsWith(g.slice(0, -2))))),
+    files: ERROR_SUBCLASS_ALLOWED.filter((f) =>
+      NATIVE_HANDLE_ALLOWED.some((g) => f === g || (g.endsWith('/**') && f.startsWith(g.slice(0, -2)))),
+    ),
     rules: { 'no-restricted-syntax': ['error', ...NO_PLAIN_ERRORS] },
   },
   {

@@ -74,7 +74,9 @@ for (const name of cases) {
               .map((k) => `${k} ${typeof extras[d][0][k] === 'number' ? fmt(median(extras[d].map((e) => e[k]))) : extras[d][0][k]}`)
               .join(', ')
           : '';
-        rows.push(`| ${d} | ${fmt(med)} | ${fmt(Math.min(...results[d]))} - ${fmt(Math.max(...results[d]))} | ${ratio.toFixed(2)}x | ${notes} |`);
+        rows.push(
+          `| ${d} | ${fmt(med)} | ${fmt(Math.min(...results[d]))} - ${fmt(Math.max(...results[d]))} | ${ratio.toFixed(2)}x | ${notes} |`,
+        );
       }
       console.log(`\n${title}\n${rows.join('\n')}`);
       report.push(`## ${title}`, '', ...rows, '');

@@ -13,14 +13,7 @@ export type {
   VerifyReport,
 } from './store/chunk-storage';
 export { crc32c } from './crc32c';
-export {
-  CACHE_ERROR_CODES,
-  HUB_ERROR_CODES,
-  HubError,
-  ModelCacheError,
-  ModelStoreError,
-  STORE_ERROR_CODES,
-} from './errors';
+export { CACHE_ERROR_CODES, HUB_ERROR_CODES, HubError, ModelCacheError, ModelStoreError, STORE_ERROR_CODES } from './errors';
 export type {
   CacheErrorCode,
   ErrnoErrorCode,

@@ -13,8 +13,14 @@ fetchLibmdbx.main();
 
 const cmakeJs = require.resolve('cmake-js/bin/cmake-js', { paths: [root] });
 const force = process.argv.includes('--force');
-const args = [cmakeJs, force ? 'rebuild' : 'build', '--log-level', 'warn',
-  '--parallel', String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length))];
+const args = [
+  cmakeJs,
+  force ? 'rebuild' : 'build',
+  '--log-level',
+  'warn',
+  '--parallel',
+  String(Math.max(1, os.availableParallelism?.() ?? os.cpus().length)),
+];
 const res = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 if (res.status !== 0) {
   console.error('build-native: cmake-js failed; see the output above');

@@ -16,8 +16,7 @@ const zlib = require('node:zlib');
 
 const PACKAGE = 'lmdbx';
 const VERSION = '0.5.0';
-const INTEGRITY =
-  'sha512-t6rl4YE1Z86CHP//bvFIJv8JuH2/+hZO9McdAEXFcswFbNL4gkWcH+mqrDd8QiFDIgfGK/ulcZgNq1SAwEZO+w==';
+const INTEGRITY = 'sha512-t6rl4YE1Z86CHP//bvFIJv8JuH2/+hZO9McdAEXFcswFbNL4gkWcH+mqrDd8QiFDIgfGK/ulcZgNq1SAwEZO+w==';
 const PREFIX = 'package/dependencies/libmdbx/';
 const WANTED = ['mdbx.c', 'mdbx.h', 'mdbx_chk.c', 'LICENSE', 'VERSION.txt'];
 const EXPECTED_VERSION = '0.11.3';
@@ -28,10 +27,7 @@ const stamp = path.join(dest, '.integrity');
 
 function upToDate() {
   try {
-    return (
-      fs.readFileSync(stamp, 'utf8').trim() === INTEGRITY &&
-      WANTED.every((f) => fs.existsSync(path.join(dest, f)))
-    );
+    return fs.readFileSync(stamp, 'utf8').trim() === INTEGRITY && WANTED.every((f) => fs.existsSync(path.join(dest, f)));
   } catch {
     return false;
   }
@@ -46,11 +42,11 @@ function npmCommand() {
 
 function download(tmp) {
   const { cmd, pre } = npmCommand();
-  const out = execFileSync(
-    cmd,
-    [...pre, 'pack', `${PACKAGE}@${VERSION}`, '--pack-destination', tmp, '--json', '--loglevel=error'],
-    { cwd: tmp, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const out = execFileSync(cmd, [...pre, 'pack', `${PACKAGE}@${VERSION}`, '--pack-destination', tmp, '--json', '--loglevel=error'], {
+    cwd: tmp,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const info = JSON.parse(out)[0];
   return path.join(tmp, info.filename);
 }
@@ -59,9 +55,7 @@ function checkIntegrity(file) {
   const [algo, expected] = INTEGRITY.split(/-(.*)/s);
   const actual = crypto.createHash(algo).update(fs.readFileSync(file)).digest('base64');
   if (actual !== expected) {
-    throw new Error(
-      `${PACKAGE}@${VERSION}: integrity mismatch (expected ${INTEGRITY}, got ${algo}-${actual}); refusing to build`,
-    );
+    throw new Error(`${PACKAGE}@${VERSION}: integrity mismatch (expected ${INTEGRITY}, got ${algo}-${actual}); refusing to build`);
   }
 }
 

@@ -41,19 +41,16 @@ function main() {
     console.warn(`setup-python: ${base} not found; skipping .venv (the Python tests need it)`);
     return;
   }
-  const stamp = crypto
-    .createHash('sha256')
-    .update(fs.readFileSync(requirements))
-    .update(baseVersion)
-    .digest('hex');
+  const stamp = crypto.createHash('sha256').update(fs.readFileSync(requirements)).update(baseVersion).digest('hex');
   const force = process.argv.includes('--force');
-  if (!force && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === stamp && pythonVersion(venvPython) !== null) return;
+  if (!force && fs.existsSync(stampFile) && fs.readFileSync(stampFile, 'utf8').trim() === stamp && pythonVersion(venvPython) !== null)
+    return;
 
   if (force || pythonVersion(venvPython) === null) {
     fs.rmSync(venv, { recursive: true, force: true });
     run(base, ['-m', 'venv', venv]);
   }
-  fs.rmSync(stampFile, { force: true });  // a failed install must not look done
+  fs.rmSync(stampFile, { force: true }); // a failed install must not look done
   run(venvPython, ['-m', 'pip', 'install', '--retries', '0', '--disable-pip-version-check', '-q', '-r', requirements], {
     env: { ...process.env, PIP_RETRIES: '0' },
   });

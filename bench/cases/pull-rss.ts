@@ -11,7 +11,14 @@ function driver(size: number) {
     const hub = await startHubProcess([{ id: 'bench/big', files: [{ path: 'model.gguf', size }] }]);
     const cachePath = path.join(dir, `cache-${process.pid}`);
     try {
-      const cache = await ModelCache.open({ path: cachePath, endpoint: hub.endpoint, token: false, concurrency: 8, chunkSize: 16 << 20, env: {} });
+      const cache = await ModelCache.open({
+        path: cachePath,
+        endpoint: hub.endpoint,
+        token: false,
+        concurrency: 8,
+        chunkSize: 16 << 20,
+        env: {},
+      });
       const t = now();
       await cache.downloadFile('bench/big', 'model.gguf');
       const ms = now() - t;

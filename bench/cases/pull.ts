@@ -17,7 +17,15 @@ const CAP = 40_000_000;
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function repos() {
-  return [{ id: REPO, files: [{ path: 'model.onnx', size: SIZES[variant()]! }, { path: 'config.json', content: '{}' }] }];
+  return [
+    {
+      id: REPO,
+      files: [
+        { path: 'model.onnx', size: SIZES[variant()]! },
+        { path: 'config.json', content: '{}' },
+      ],
+    },
+  ];
 }
 const faults = () => (variant() === 'capped' ? [{ type: 'bandwidth' as const, bytesPerSecond: CAP }] : []);
 

@@ -15,7 +15,9 @@ export function startHubProcess(repos: HubRepoSpec[], faults: HubFault[] = []): 
   return new Promise((resolve, reject) => {
     let out = '';
     child.on('error', reject);
-    child.on('exit', (code) => { reject(new Error(`hub server exited with ${code}`)); });
+    child.on('exit', (code) => {
+      reject(new Error(`hub server exited with ${code}`));
+    });
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
       const line = out.split('\n').find((l) => l.startsWith('{'));
@@ -26,7 +28,9 @@ export function startHubProcess(repos: HubRepoSpec[], faults: HubFault[] = []): 
         stop: () =>
           new Promise<void>((done) => {
             child.removeAllListeners('exit');
-            child.on('exit', () => { done(); });
+            child.on('exit', () => {
+              done();
+            });
             child.stdin!.end();
           }),
       });

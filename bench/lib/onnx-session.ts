@@ -87,7 +87,7 @@ export async function fromCache(dir: string, external: boolean, cold: boolean, m
   else for (const f of modelFiles(external)) if (fs.existsSync(path.join(materialized, REPO, f))) warm(path.join(materialized, REPO, f));
   const t = now();
   const storage = await ChunkStorage.open({ path: path.join(dir, 'cache'), readOnly: true });
-  const opened = now() - t;  // once per process in an application; counted here all the same
+  const opened = now() - t; // once per process in an application; counted here all the same
   const r = await createOnnxSession({ storage, repo: REPO, path: 'onnx/model.onnx', mode, sessionOptions: noPrepack });
   const ms = now() - t;
   const extra: Record<string, number | string> = { ...memory(), 'of which open ms': opened, mode: r.mode };

@@ -63,7 +63,10 @@ export async function collectGarbage(params: CollectGarbageParams): Promise<Garb
       }
       await native.abortUpload(u.id);
       report.uploadsRemoved++;
-      report.uploadBytesRemoved += u.present.reduce((n, i) => n + Math.max(0, Math.min(u.chunkSize, (u.size ?? Infinity) - i * u.chunkSize)), 0);
+      report.uploadBytesRemoved += u.present.reduce(
+        (n, i) => n + Math.max(0, Math.min(u.chunkSize, (u.size ?? Infinity) - i * u.chunkSize)),
+        0,
+      );
     }
     const docs = new Documents(storage);
     for (const doc of docs.listDocs('lease')) {

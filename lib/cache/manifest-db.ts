@@ -28,7 +28,9 @@ export class ManifestDb implements ManifestStore {
     const json = this.json(repo, raw);
     const parsed = ManifestSchema.safeParse(json);
     if (!parsed.success) {
-      throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is invalid: ${parsed.error.message}`, { cause: parsed.error });
+      throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${repo} is invalid: ${parsed.error.message}`, {
+        cause: parsed.error,
+      });
     }
     return parsed.data;
   }
@@ -52,7 +54,9 @@ export class ManifestDb implements ManifestStore {
       await this.native.putDoc(KIND, manifest.repo, JSON.stringify(manifest), expect);
     } catch (err) {
       if (err instanceof ModelStoreError && err.code === 'MC_ERR_BUSY') {
-        throw new ModelCacheError('MANIFEST_CONFLICT', `The manifest of ${manifest.repo} changed while it was being written`, { cause: err });
+        throw new ModelCacheError('MANIFEST_CONFLICT', `The manifest of ${manifest.repo} changed while it was being written`, {
+          cause: err,
+        });
       }
       throw err;
     }
@@ -83,7 +87,10 @@ export class ManifestDb implements ManifestStore {
       }
     };
     const queued = (this.queues.get(repo) ?? Promise.resolve()).then(run, run);
-    this.queues.set(repo, queued.catch(() => undefined));
+    this.queues.set(
+      repo,
+      queued.catch(() => undefined),
+    );
     return queued;
   }
 

@@ -11,7 +11,15 @@ import { validateRepoPath } from '../hub/validate-repo-path';
 import { scanRepo } from '../manifest/scan-repo';
 import { manifestTarget, manifestTargets, variantTargets } from '../manifest/download-targets';
 import type { GgufSummary, Manifest, ManifestVariant } from '../manifest/schema';
-import { clearDownload, failDownload, finishDownload, interruptedVariants, recordProgress, startDownload, variantIsCurrent } from '../manifest/variant-status';
+import {
+  clearDownload,
+  failDownload,
+  finishDownload,
+  interruptedVariants,
+  recordProgress,
+  startDownload,
+  variantIsCurrent,
+} from '../manifest/variant-status';
 import { readGgufInfo } from '../gguf/read-gguf-info';
 import { createOnnxSession, type CreateOnnxSessionParams, type OnnxSessionResult } from '../inference/create-onnx-session';
 import { ChunkStorage, type FileInfo, type FileView, type GetFileOptions } from '../store/chunk-storage';
@@ -81,7 +89,6 @@ export interface CacheVerifyReport {
   readonly missing: readonly { repo: string; path: string; variant: string }[];
 }
 
-
 /** Our own combined signals: every chunk of every file waiting for a connection listens on them. */
 function unbounded(signal: AbortSignal): AbortSignal {
   setMaxListeners(0, signal);
@@ -101,7 +108,10 @@ export function findVariant(m: Manifest, quant: string): ManifestVariant {
   if (byDtype.length === 1) return byDtype[0]!;
   const names = m.variants.map((v) => v.name).join(', ') || 'none';
   if (byDtype.length > 1) {
-    throw new ModelCacheError('CACHE_AMBIGUOUS_VARIANT', `${m.repo}: "${quant}" matches ${byDtype.map((v) => v.name).join(' and ')}; name one of them`);
+    throw new ModelCacheError(
+      'CACHE_AMBIGUOUS_VARIANT',
+      `${m.repo}: "${quant}" matches ${byDtype.map((v) => v.name).join(' and ')}; name one of them`,
+    );
   }
   throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo} has no variant "${quant}" (variants: ${names})`);
 }
@@ -148,7 +158,7 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
 
   static async open(options: ModelCacheOptions = {}): Promise<ModelCache> {
     const { path: p, concurrency, chunkSize, stallTimeoutMs, maxRetries, ...hub } = options;
-    const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : (hub.env));
+    const cachePath = p ?? defaultPath(hub.env === undefined ? process.env : hub.env);
     // Fails early on a bad endpoint or timeout; the token file is read by the first request needing it.
     const config = resolveHubConfig(hub);
     const storage = await ChunkStorage.open({ path: cachePath, chunkSize });
@@ -229,16 +239,28 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const manifest = await this.manifestFor(repo, options.signal);
     const variant = findVariant(manifest, quant);
     if (variant.removed === true) {
-      throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${manifest.repo}: variant ${variant.name} no longer exists at ${manifest.commit.slice(0, 12)}; scan shows what is there`);
+      throw new ModelCacheError(
+        'CACHE_UNKNOWN_VARIANT',
+        `${manifest.repo}: variant ${variant.name} no longer exists at ${manifest.commit.slice(0, 12)}; scan shows what is there`,
+      );
     }
     const targets = variant.files.map((p) => manifestTarget(manifest, p));
     const total = targets.reduce((n, t) => n + t.size, 0);
     // Stored files count only if their chunks pass CRC32C: damaged ones are repaired first (repair-files.ts).
-    await repairStoredTargets({ native: this.native, hub: this.hubWith(options.signal), offline: this.offline, targets, signal: options.signal });
+    await repairStoredTargets({
+      native: this.native,
+      hub: this.hubWith(options.signal),
+      offline: this.offline,
+      targets,
+      signal: options.signal,
+    });
 
     const missing = targets.filter((t) => storedMatch(this.native, t) === null).map((t) => t.path);
     if (missing.length > 0 && this.offline) {
-      throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${missing.length} file(s) of ${manifest.repo} ${variant.name} are not cached: ${missing.join(', ')}`);
+      throw new ModelCacheError(
+        'CACHE_NOT_CACHED',
+        `Offline, and ${missing.length} file(s) of ${manifest.repo} ${variant.name} are not cached: ${missing.join(', ')}`,
+      );
     }
     if (missing.length === 0) {
       // Everything is stored already (this variant, or others sharing its files): no download, and the
@@ -293,7 +315,16 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
                 for (const n of perFileDurable.values()) durable += n;
                 const fm = fileMeters.get(t.path)!;
                 fm.set(loaded);
-                this.emit('progress', { repo: manifest.repo, variant: variant.name, path: t.path, loaded, total: fileTotal, rate: fm.rate, eta: state === 'done' ? 0 : fm.eta, state });
+                this.emit('progress', {
+                  repo: manifest.repo,
+                  variant: variant.name,
+                  path: t.path,
+                  loaded,
+                  total: fileTotal,
+                  rate: fm.rate,
+                  eta: state === 'done' ? 0 : fm.eta,
+                  state,
+                });
                 emit({ loaded: meter.value, total, rate: meter.rate, eta: meter.eta, state: 'downloading' });
                 options.onProgress?.(meter.value, total);
                 void persist(false);
@@ -315,8 +346,12 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       clearInterval(heartbeat);
       await persisting;
       const cause: unknown = stop.signal.aborted && stop.signal.reason !== undefined ? stop.signal.reason : err;
-      const failure: unknown = options.signal?.aborted ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason }) : cause;
-      await this.setVariant(manifest.repo, variant.name, (v) => failDownload(v, { bytesDone: durable, error: codeAndMessage(failure), now: new Date() })).catch(() => undefined);
+      const failure: unknown = options.signal?.aborted
+        ? new HubError('HUB_ABORTED', `Download of ${manifest.repo} ${variant.name} aborted`, { cause: options.signal.reason })
+        : cause;
+      await this.setVariant(manifest.repo, variant.name, (v) =>
+        failDownload(v, { bytesDone: durable, error: codeAndMessage(failure), now: new Date() }),
+      ).catch(() => undefined);
       emit({ loaded: meter.value, total, rate: 0, eta: null, state: 'failed' });
       throw failure;
     }
@@ -325,7 +360,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
   /** Records a variant as downloaded at the manifest's commit (with its GGUF header summary). */
   private async markDownloaded(manifest: Manifest, variant: ManifestVariant): Promise<Manifest> {
     const gguf = variant.kind === 'gguf' ? this.ggufSummary(manifest.repo, variant.files) : undefined;
-    const next = await this.setVariant(manifest.repo, variant.name, (v) => finishDownload(v, { commit: manifest.commit, ...(gguf === undefined ? {} : { gguf }), now: new Date() }));
+    const next = await this.setVariant(manifest.repo, variant.name, (v) =>
+      finishDownload(v, { commit: manifest.commit, ...(gguf === undefined ? {} : { gguf }), now: new Date() }),
+    );
     return next ?? manifest;
   }
 
@@ -366,12 +403,22 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo} is not in the cache`);
     const variant = findVariant(m, quant);
     const components = variant.components ?? [];
-    const component = options.component === undefined && components.length === 1 ? components[0] : components.find((c) => c.name === options.component);
+    const component =
+      options.component === undefined && components.length === 1 ? components[0] : components.find((c) => c.name === options.component);
     if (component === undefined) {
-      throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo} ${variant.name}: name a component (${components.map((c) => c.name).join(', ') || 'none'})`);
+      throw new ModelCacheError(
+        'CACHE_UNKNOWN_VARIANT',
+        `${m.repo} ${variant.name}: name a component (${components.map((c) => c.name).join(', ') || 'none'})`,
+      );
     }
     const { component: _c, ...rest } = options;
-    return createOnnxSession({ ...rest, storage: this.storage, repo: m.repo, path: component.session, externalData: component.externalData });
+    return createOnnxSession({
+      ...rest,
+      storage: this.storage,
+      repo: m.repo,
+      path: component.session,
+      externalData: component.externalData,
+    });
   }
 
   private async setVariant(repo: string, name: string, fn: (v: ManifestVariant) => ManifestVariant): Promise<Manifest | null> {
@@ -397,14 +444,26 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
     const meta = await fileMetadata({ ...this.hubWith(options.signal), repo: id, revision: options.revision ?? 'main', path: p });
     const sha1 = /^[0-9a-f]{40}$/.test(meta.etag) ? meta.etag : undefined;
-    return { repo: id, commit: meta.commit, path: p, size: meta.size, ...(meta.sha256 !== undefined ? { sha256: meta.sha256 } : { gitSha1: sha1 }) };
+    return {
+      repo: id,
+      commit: meta.commit,
+      path: p,
+      size: meta.size,
+      ...(meta.sha256 !== undefined ? { sha256: meta.sha256 } : { gitSha1: sha1 }),
+    };
   }
 
   /** Downloads one file (verified, resumable) and resolves to its stored info. */
   async downloadFile(repo: string, filePath: string, options: FileDownloadOptions = {}): Promise<FileInfo> {
     this.check();
     const t = await this.fileTarget(repo, filePath, options);
-    await repairStoredTargets({ native: this.native, hub: this.hubWith(options.signal), offline: this.offline, targets: [t], signal: options.signal });
+    await repairStoredTargets({
+      native: this.native,
+      hub: this.hubWith(options.signal),
+      offline: this.offline,
+      targets: [t],
+      signal: options.signal,
+    });
     if (this.offline && storedMatch(this.native, t) === null) {
       throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${t.repo}/${t.path} is not cached`);
     }
@@ -437,7 +496,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     if (m === null || m.commit !== t.commit) return;
     for (const v of m.variants) {
       if (!v.files.includes(t.path) || v.status === 'downloaded' || v.status === 'downloading') continue;
-      await this.setVariant(m.repo, v.name, (x) => failDownload(x, { bytesDone: 0, error: codeAndMessage(err), now: new Date() })).catch(() => undefined);
+      await this.setVariant(m.repo, v.name, (x) => failDownload(x, { bytesDone: 0, error: codeAndMessage(err), now: new Date() })).catch(
+        () => undefined,
+      );
     }
   }
 
@@ -461,7 +522,10 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     const known = m?.files.find((f) => f.path === filePath);
     const cached = this.storage.getFile(id, filePath);
     // Cached and current (or nothing to compare with offline): serve it without a request.
-    if (cached !== null && (known === undefined ? this.offline || m === null : storedMatch(this.native, manifestTarget(m!, filePath)) !== null)) {
+    if (
+      cached !== null &&
+      (known === undefined ? this.offline || m === null : storedMatch(this.native, manifestTarget(m!, filePath)) !== null)
+    ) {
       return cached;
     }
     if (cached !== null) this.storage.release(cached);
@@ -497,7 +561,9 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       const now = new Date();
       await this.manifests.update(id, (x) => ({
         ...x,
-        variants: x.variants.map((v) => (quantName === undefined || v.name === quantName ? clearDownload(v, { commit: x.commit, now }) : v)),
+        variants: x.variants.map((v) =>
+          quantName === undefined || v.name === quantName ? clearDownload(v, { commit: x.commit, now }) : v,
+        ),
       }));
     }
     let files = 0;
@@ -511,7 +577,8 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     }
     if (quantName !== undefined) {
       // A variant that is gone from the repo and now holds nothing has nothing left to remember.
-      if (isRemoved(this.manifests.read(id)!, quantName)) await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== quantName) }));
+      if (isRemoved(this.manifests.read(id)!, quantName))
+        await this.manifests.update(id, (x) => ({ ...x, variants: x.variants.filter((v) => v.name !== quantName) }));
     } else if (options.quant === undefined) {
       await this.manifests.delete(id);
     }
@@ -523,19 +590,29 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
     this.check();
     const id = repo === undefined ? undefined : parseRepoId(repo).id;
     const report = await this.storage.verify();
-    const damaged = report.damaged.filter((d) => id === undefined || d.repo === id).map(({ repo: r, path: p, reason }) => ({ repo: r, path: p, reason }));
+    const damaged = report.damaged
+      .filter((d) => id === undefined || d.repo === id)
+      .map(({ repo: r, path: p, reason }) => ({ repo: r, path: p, reason }));
     const missing: { repo: string; path: string; variant: string }[] = [];
     const manifests = id === undefined ? this.manifests.list() : [this.manifests.read(id)].filter((m): m is Manifest => m !== null);
     for (const m of manifests) {
       for (const v of m.variants) {
         if (v.status !== 'downloaded' || v.removed === true) continue;
         variantTargets(m, v).forEach((t, i) => {
-          if (t === undefined || (storedMatch(this.native, t) === null && !v.outdated)) missing.push({ repo: m.repo, path: v.files[i]!, variant: v.name });
+          if (t === undefined || (storedMatch(this.native, t) === null && !v.outdated))
+            missing.push({ repo: m.repo, path: v.files[i]!, variant: v.name });
         });
       }
     }
     const files = id === undefined ? report.files : this.storage.listFiles(id).length;
-    return { ok: damaged.length === 0 && missing.length === 0, files, bytes: report.bytes, damagedBytes: report.damagedBytes, damaged, missing };
+    return {
+      ok: damaged.length === 0 && missing.length === 0,
+      files,
+      bytes: report.bytes,
+      damagedBytes: report.damagedBytes,
+      damaged,
+      missing,
+    };
   }
 
   /**
@@ -557,7 +634,10 @@ export class ModelCache extends EventEmitter<ModelCacheEvents> {
       names.push({ repo: d.repo, path: d.path });
     }
     if (names.length > 0 && this.offline) {
-      throw new ModelCacheError('REPAIR_FAILED', `Offline, and ${names.length} stored file(s) are damaged: go online to fetch their damaged chunks again`);
+      throw new ModelCacheError(
+        'REPAIR_FAILED',
+        `Offline, and ${names.length} stored file(s) are damaged: go online to fetch their damaged chunks again`,
+      );
     }
     const files = await repairFiles({
       native: this.native,

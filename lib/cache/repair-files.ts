@@ -77,12 +77,27 @@ function transient(err: unknown): boolean {
 }
 
 /** Bytes [start, start + length) of a file at `revision`, read whole into memory. */
-async function fetchRange(hub: HubClientOptions, repo: string, revision: string, path: string, start: number, length: number, signal?: AbortSignal): Promise<{ bytes: Buffer; served: number }> {
+async function fetchRange(
+  hub: HubClientOptions,
+  repo: string,
+  revision: string,
+  path: string,
+  start: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<{ bytes: Buffer; served: number }> {
   for (let attempt = 1; ; attempt++) {
     signal?.throwIfAborted();
     let served = 0;
     try {
-      const res = await fetchFile({ ...hub, ...(signal ? { signal } : {}), repo, revision, path, range: { start, end: start + length - 1 } });
+      const res = await fetchFile({
+        ...hub,
+        ...(signal ? { signal } : {}),
+        repo,
+        revision,
+        path,
+        range: { start, end: start + length - 1 },
+      });
       // A server that ignores Range sends the whole file from byte 0: skip to `start`.
       let skip = res.rangeIgnored ? start : 0;
       const out = Buffer.allocUnsafe(length);
@@ -100,12 +115,14 @@ async function fetchRange(hub: HubClientOptions, repo: string, revision: string,
           p.copy(out, got, 0, n);
           got += n;
           if (got === length && res.rangeIgnored) break;
-          if (n < p.length) throw new HubError('HUB_INVALID_RESPONSE', `${repo}/${path}: the server sent more than the ${length} bytes asked for`);
+          if (n < p.length)
+            throw new HubError('HUB_INVALID_RESPONSE', `${repo}/${path}: the server sent more than the ${length} bytes asked for`);
         }
       } finally {
         abandonBody(res.body);
       }
-      if (got < length) throw new HubError('HUB_INVALID_RESPONSE', `${repo}/${path}: the connection closed after ${got} of ${length} bytes`);
+      if (got < length)
+        throw new HubError('HUB_INVALID_RESPONSE', `${repo}/${path}: the connection closed after ${got} of ${length} bytes`);
       return { bytes: out, served };
     } catch (err) {
       if (attempt >= RANGE_ATTEMPTS || !transient(err) || signal?.aborted === true) throw err;
@@ -120,7 +137,11 @@ function chunkLength(info: NativeFileInfo, i: number): number {
 
 /** Repairs one file's damaged chunks; resolves to the bytes fetched. Throws REPAIR_FAILED (nothing written)
  *  when the fetched bytes do not complete the stored content. */
-async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & { file: NativeFileInfo; blob: number }, counter: { fetched: number }): Promise<void> {
+async function repairChunks(
+  params: RepairFilesParams,
+  check: NativeFileCheck & { file: NativeFileInfo; blob: number },
+  counter: { fetched: number },
+): Promise<void> {
   const { native } = params;
   const info = check.file;
   const source = params.sourceOf?.(info) ?? { revision: 'main' };
@@ -129,7 +150,15 @@ async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & 
   const fetched = new Map<number, Buffer>();
   const digests = new Map<number, string>();
   const fetch = async (chunk: number): Promise<Buffer> => {
-    const r = await fetchRange(params.hub, info.repo, source.revision, info.path, chunk * info.chunkSize, chunkLength(info, chunk), params.signal);
+    const r = await fetchRange(
+      params.hub,
+      info.repo,
+      source.revision,
+      info.path,
+      chunk * info.chunkSize,
+      chunkLength(info, chunk),
+      params.signal,
+    );
     counter.fetched += r.served;
     return r.bytes;
   };
@@ -173,7 +202,10 @@ async function repairChunks(params: RepairFilesParams, check: NativeFileCheck & 
     if (bytes === undefined) {
       bytes = await fetch(chunk);
       if (createHash('sha256').update(bytes).digest('hex') !== digests.get(chunk)) {
-        throw new ModelCacheError('REPAIR_FAILED', `${info.repo}/${info.path}: chunk ${chunk} came back different when fetched a second time: nothing more was rewritten`);
+        throw new ModelCacheError(
+          'REPAIR_FAILED',
+          `${info.repo}/${info.path}: chunk ${chunk} came back different when fetched a second time: nothing more was rewritten`,
+        );
       }
     }
     try {
@@ -200,12 +232,22 @@ export async function repairFiles(params: RepairFilesParams): Promise<FileRepair
     const damagedChunks = check.damaged.map((d) => d.chunk);
     const damagedBytes = check.file === null ? 0 : damagedChunks.reduce((n, i) => n + chunkLength(check.file!, i), 0);
     const entry = (repaired: boolean, redownloaded: boolean, error: FileRepair['error']): FileRepair => ({
-      repo, path, damagedChunks, damagedBytes, bytesFetched: counter.fetched, redownloaded, repaired, error,
+      repo,
+      path,
+      damagedChunks,
+      damagedBytes,
+      bytesFetched: counter.fetched,
+      redownloaded,
+      repaired,
+      error,
     });
     try {
       if (check.file === null || check.blob === null) {
         if (params.redownload === undefined) {
-          throw new ModelCacheError('REPAIR_FAILED', `${repo}/${path}: its records are damaged (${check.unusable ?? 'unknown'}); delete it and download it again`);
+          throw new ModelCacheError(
+            'REPAIR_FAILED',
+            `${repo}/${path}: its records are damaged (${check.unusable ?? 'unknown'}); delete it and download it again`,
+          );
         }
         await native.deleteFile(repo, path);
         await params.redownload(repo, path);
@@ -244,7 +286,14 @@ export async function repairStoredTargets(params: {
   readonly native: NativeStore;
   readonly hub: HubClientOptions;
   readonly offline: boolean;
-  readonly targets: readonly { readonly repo: string; readonly path: string; readonly commit: string; readonly size: number; readonly sha256?: string; readonly gitSha1?: string }[];
+  readonly targets: readonly {
+    readonly repo: string;
+    readonly path: string;
+    readonly commit: string;
+    readonly size: number;
+    readonly sha256?: string;
+    readonly gitSha1?: string;
+  }[];
   readonly signal?: AbortSignal;
 }): Promise<FileRepair[]> {
   const stored = params.targets.filter((t) => {
@@ -258,7 +307,10 @@ export async function repairStoredTargets(params: {
   }
   if (damaged.length === 0) return [];
   if (params.offline) {
-    throw new ModelCacheError('REPAIR_FAILED', `Offline, and ${damaged.length} stored file(s) are damaged: ${damaged.map((t) => `${t.repo}/${t.path}`).join(', ')}; go online to repair them`);
+    throw new ModelCacheError(
+      'REPAIR_FAILED',
+      `Offline, and ${damaged.length} stored file(s) are damaged: ${damaged.map((t) => `${t.repo}/${t.path}`).join(', ')}; go online to repair them`,
+    );
   }
   const byName = new Map(damaged.map((t) => [`${t.repo}\0${t.path}`, t]));
   const results = await repairFiles({

@@ -10,7 +10,8 @@ export function addGlobalOptions(cmd: Command, options: { token?: boolean } = {}
   cmd
     .option('--cache-dir <dir>', 'cache directory (default: $MODEL_CACHE_HOME, else ~/.cache/model-cache)')
     .option('--endpoint <url>', 'Hub endpoint (default: $HF_ENDPOINT, else https://huggingface.co)');
-  if (options.token !== false) cmd.option('--token <token>', 'Hub access token (default: $HF_TOKEN, $HUGGING_FACE_HUB_TOKEN, $HF_HOME/token)');
+  if (options.token !== false)
+    cmd.option('--token <token>', 'Hub access token (default: $HF_TOKEN, $HUGGING_FACE_HUB_TOKEN, $HF_HOME/token)');
   return cmd
     .option('--offline', 'make no network request at all (default: $HF_HUB_OFFLINE)')
     .option('--json', 'print the result as JSON (one document; pull and serve: JSON lines)')

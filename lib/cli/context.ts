@@ -47,7 +47,9 @@ export class CliContext {
 
   /** --cache-dir, else $MODEL_CACHE_HOME, else $XDG_CACHE_HOME/model-cache, else ~/.cache/model-cache. */
   get cachePath(): string {
-    const dir = this.globals.cacheDir ?? (this.env.MODEL_CACHE_HOME || path.join(this.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache'));
+    const dir =
+      this.globals.cacheDir ??
+      (this.env.MODEL_CACHE_HOME || path.join(this.env.XDG_CACHE_HOME || path.join(homedir(), '.cache'), 'model-cache'));
     return path.resolve(dir);
   }
 
@@ -71,9 +73,14 @@ export class CliContext {
    * Opens the cache. `mustExist`: commands that only read fail with CACHE_NOT_CACHED instead of creating
    * an empty cache as a side effect.
    */
-  async openCache(options: { mustExist?: boolean; what?: string } & Pick<ModelCacheOptions, 'concurrency' | 'chunkSize'> = {}): Promise<ModelCache> {
+  async openCache(
+    options: { mustExist?: boolean; what?: string } & Pick<ModelCacheOptions, 'concurrency' | 'chunkSize'> = {},
+  ): Promise<ModelCache> {
     if (options.mustExist === true && !this.cacheExists) {
-      throw new ModelCacheError('CACHE_NOT_CACHED', `${options.what ?? 'nothing'} is not in the cache: there is no cache in ${this.cachePath} yet`);
+      throw new ModelCacheError(
+        'CACHE_NOT_CACHED',
+        `${options.what ?? 'nothing'} is not in the cache: there is no cache in ${this.cachePath} yet`,
+      );
     }
     return ModelCache.open({ path: this.cachePath, ...this.hubOptions(), concurrency: options.concurrency, chunkSize: options.chunkSize });
   }

@@ -17,7 +17,10 @@ export class UsageError extends ModelCacheError {
 
   declare readonly code: 'USAGE';
 
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super('USAGE', message);
     this.name = 'UsageError';
   }
@@ -96,7 +99,13 @@ export function exitCodeFor(err: unknown): number {
   // server's fault never is: the same codes on an error that carries the server's URL (an unsafe name
   // in a listing, a hostile repo id in an answer) exit 1 like every other server fault.
   if (err instanceof HubError && err.url !== undefined) return EXIT_FAILURE;
-  if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE' || code === 'HUB_INVALID_REPO_ID' || code === 'HUB_INVALID_FILENAME' || code === 'HUB_INVALID_REVISION') {
+  if (
+    code === 'ERR_INVALID_ARG_VALUE' ||
+    code === 'ERR_INVALID_ARG_TYPE' ||
+    code === 'HUB_INVALID_REPO_ID' ||
+    code === 'HUB_INVALID_FILENAME' ||
+    code === 'HUB_INVALID_REVISION'
+  ) {
     return EXIT_USAGE;
   }
   if (code === 'INTERRUPTED') return EXIT_INTERRUPTED;
@@ -105,5 +114,10 @@ export function exitCodeFor(err: unknown): number {
 
 /** Whether this error is one of ours (printed without a stack) rather than a bug. */
 export function isKnownError(err: unknown): boolean {
-  return err instanceof ModelCacheError || err instanceof HubError || err instanceof ModelStoreError || (err instanceof Error && typeof (err as { code?: unknown }).code === 'string');
+  return (
+    err instanceof ModelCacheError ||
+    err instanceof HubError ||
+    err instanceof ModelStoreError ||
+    (err instanceof Error && typeof (err as { code?: unknown }).code === 'string')
+  );
 }

@@ -48,7 +48,10 @@ Exit codes: 0 ok, 1 failure, 2 usage, 130 interrupted.
 Try \`model-cache demo\`: an offline run of the whole path on a generated model.`;
 
 /** Runs the CLI with `argv` (as process.argv: node, script, args...) and resolves to the exit code. */
-export async function run(argv: readonly string[] = process.argv, io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env }): Promise<number> {
+export async function run(
+  argv: readonly string[] = process.argv,
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env },
+): Promise<number> {
   let exitCode = EXIT_OK;
   let current: CliContext | undefined;
   const controller = new AbortController();
@@ -61,7 +64,13 @@ export async function run(argv: readonly string[] = process.argv, io: CliIo = { 
         const opts = all[all.length - 2] as Record<string, unknown>;
         const args = all.slice(0, -2) as string[];
         const globals = mergedGlobals(command, options);
-        const out = new Output({ json: globals.json === true, quiet: globals.quiet === true, stdout: io.stdout, stderr: io.stderr, env: io.env });
+        const out = new Output({
+          json: globals.json === true,
+          quiet: globals.quiet === true,
+          stdout: io.stdout,
+          stderr: io.stderr,
+          env: io.env,
+        });
         const ctx = new CliContext(out, globals, io.env, controller);
         current = ctx;
         try {
@@ -88,7 +97,20 @@ export async function run(argv: readonly string[] = process.argv, io: CliIo = { 
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EPILOG);
-  for (const make of [scanCommand, pullCommand, lsCommand, infoCommand, catCommand, exportCommand, importHfCacheCommand, verifyCommand, rmCommand, gcCommand, serveCommand, demoCommand]) {
+  for (const make of [
+    scanCommand,
+    pullCommand,
+    lsCommand,
+    infoCommand,
+    catCommand,
+    exportCommand,
+    importHfCacheCommand,
+    verifyCommand,
+    rmCommand,
+    gcCommand,
+    serveCommand,
+    demoCommand,
+  ]) {
     // addCommand() does not copy these settings to the command (only .command() does).
     program.addCommand(make(runner).exitOverride().configureOutput(program.configureOutput()).showHelpAfterError('(add --help for usage)'));
   }
@@ -109,8 +131,16 @@ export async function run(argv: readonly string[] = process.argv, io: CliIo = { 
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version were asked for; anything else commander refused is a usage error (it printed it).
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) return EXIT_OK;
-      if (jsonRequested) io.stdout.write(`${JSON.stringify({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), hint: 'see model-cache --help' } })}\n`);
+      if (
+        err.code === 'commander.helpDisplayed' ||
+        err.code === 'commander.version' ||
+        (err.code === 'commander.help' && err.exitCode === 0)
+      )
+        return EXIT_OK;
+      if (jsonRequested)
+        io.stdout.write(
+          `${JSON.stringify({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), hint: 'see model-cache --help' } })}\n`,
+        );
       return EXIT_USAGE;
     }
     io.stderr.write(`error INTERNAL: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -61,7 +61,10 @@ export function buildDemoRepo(options: TinyEmbedderOptions & { id?: string } = {
         mask_token: '[MASK]',
       }),
     },
-    { path: 'special_tokens_map.json', content: json({ cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' }) },
+    {
+      path: 'special_tokens_map.json',
+      content: json({ cls_token: '[CLS]', sep_token: '[SEP]', pad_token: '[PAD]', unk_token: '[UNK]', mask_token: '[MASK]' }),
+    },
     ...variants.flatMap((v) => v.files),
   ];
   const spec: HubRepoSpec = {

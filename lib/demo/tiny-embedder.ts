@@ -9,7 +9,15 @@
 // rounding and `referenceForward` reproduces any of them in JavaScript (tests compare onnxruntime's output
 // with it). Weights are deterministic pseudo-random numbers: sentences that share words get similar mean
 // embeddings, which is all the demo's similarity needs.
-import { encodeOnnxModel, fromFloat16Bits, OnnxType, toFloat16Bits, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-proto';
+import {
+  encodeOnnxModel,
+  fromFloat16Bits,
+  OnnxType,
+  toFloat16Bits,
+  type OnnxNode,
+  type OnnxTensor,
+  type OnnxValueInfo,
+} from './onnx-proto';
 
 export type TinyEmbedderDtype = 'fp32' | 'fp16' | 'q8';
 
@@ -110,13 +118,24 @@ function tail(emb: string, w: string, b: string): OnnxNode[] {
     { opType: 'MatMul', inputs: ['token_embeddings', w], outputs: ['dense_out'], name: 'dense' },
     { opType: 'Add', inputs: ['dense_out', b], outputs: ['dense_biased'], name: 'dense_bias' },
     { opType: 'Tanh', inputs: ['dense_biased'], outputs: ['activated'], name: 'activation' },
-    { opType: 'Cast', inputs: ['attention_mask'], outputs: ['mask_float'], name: 'mask_cast', attributes: [{ name: 'to', int: OnnxType.FLOAT }] },
+    {
+      opType: 'Cast',
+      inputs: ['attention_mask'],
+      outputs: ['mask_float'],
+      name: 'mask_cast',
+      attributes: [{ name: 'to', int: OnnxType.FLOAT }],
+    },
     { opType: 'Unsqueeze', inputs: ['mask_float', 'last_axis'], outputs: ['mask_expanded'], name: 'mask_unsqueeze' },
     { opType: 'Mul', inputs: ['activated', 'mask_expanded'], outputs: [TINY_EMBEDDER_OUTPUT], name: 'mask_apply' },
   ];
 }
 
-const LAST_AXIS: OnnxTensor = { name: 'last_axis', dataType: OnnxType.INT64, dims: [1], data: bytesOf(new Uint8Array(new BigInt64Array([-1n]).buffer)) };
+const LAST_AXIS: OnnxTensor = {
+  name: 'last_axis',
+  dataType: OnnxType.INT64,
+  dims: [1],
+  data: bytesOf(new Uint8Array(new BigInt64Array([-1n]).buffer)),
+};
 
 /** Generates the three variants (see the file comment). */
 export function buildTinyEmbedder(options: TinyEmbedderOptions = {}): TinyEmbedderVariant[] {
@@ -127,7 +146,13 @@ export function buildTinyEmbedder(options: TinyEmbedderOptions = {}): TinyEmbedd
   const weight = floats(hidden * hidden, 1.5 / Math.sqrt(hidden), next);
   const bias = floats(hidden, 0.1, next);
   const output: OnnxValueInfo = { name: TINY_EMBEDDER_OUTPUT, elemType: OnnxType.FLOAT, shape: ['batch_size', 'sequence_length', hidden] };
-  const base = { graphName: 'tiny_embedder', inputs: INPUTS, outputs: [output], opset: 17, docString: 'model-cache demo: a generated text-embedding model' };
+  const base = {
+    graphName: 'tiny_embedder',
+    inputs: INPUTS,
+    outputs: [output],
+    opset: 17,
+    docString: 'model-cache demo: a generated text-embedding model',
+  };
   const variants: TinyEmbedderVariant[] = [];
 
   // fp32, weights in external data (each tensor 4 KiB-aligned, as onnx's convert_model_to_external_data
@@ -166,10 +191,21 @@ export function buildTinyEmbedder(options: TinyEmbedderOptions = {}): TinyEmbedd
     const e = toHalf(embeddings);
     const w = toHalf(weight);
     const b = toHalf(bias);
-    const cast = (from: string, to: string): OnnxNode => ({ opType: 'Cast', inputs: [from], outputs: [to], name: `${to}_cast`, attributes: [{ name: 'to', int: OnnxType.FLOAT }] });
+    const cast = (from: string, to: string): OnnxNode => ({
+      opType: 'Cast',
+      inputs: [from],
+      outputs: [to],
+      name: `${to}_cast`,
+      attributes: [{ name: 'to', int: OnnxType.FLOAT }],
+    });
     const model = encodeOnnxModel({
       ...base,
-      nodes: [cast('embeddings.weight', 'embeddings_fp32'), cast('dense.weight', 'dense_weight_fp32'), cast('dense.bias', 'dense_bias_fp32'), ...tail('embeddings_fp32', 'dense_weight_fp32', 'dense_bias_fp32')],
+      nodes: [
+        cast('embeddings.weight', 'embeddings_fp32'),
+        cast('dense.weight', 'dense_weight_fp32'),
+        cast('dense.bias', 'dense_bias_fp32'),
+        ...tail('embeddings_fp32', 'dense_weight_fp32', 'dense_bias_fp32'),
+      ],
       initializers: [
         LAST_AXIS,
         { name: 'embeddings.weight', dataType: OnnxType.FLOAT16, dims: [vocabSize, hidden], data: bytesOf(e.bits) },
@@ -189,13 +225,28 @@ export function buildTinyEmbedder(options: TinyEmbedderOptions = {}): TinyEmbedd
   {
     const e = quantize(embeddings);
     const w = quantize(weight);
-    const scalar = (name: string, v: number): OnnxTensor => ({ name, dataType: OnnxType.FLOAT, dims: [], data: bytesOf(new Float32Array([v])) });
+    const scalar = (name: string, v: number): OnnxTensor => ({
+      name,
+      dataType: OnnxType.FLOAT,
+      dims: [],
+      data: bytesOf(new Float32Array([v])),
+    });
     const zero = (name: string, v: number): OnnxTensor => ({ name, dataType: OnnxType.UINT8, dims: [], data: Buffer.from([v]) });
     const model = encodeOnnxModel({
       ...base,
       nodes: [
-        { opType: 'DequantizeLinear', inputs: ['embeddings.weight_quantized', 'embeddings.weight_scale', 'embeddings.weight_zero_point'], outputs: ['embeddings_fp32'], name: 'embeddings_dequantize' },
-        { opType: 'DequantizeLinear', inputs: ['dense.weight_quantized', 'dense.weight_scale', 'dense.weight_zero_point'], outputs: ['dense_weight_fp32'], name: 'dense_dequantize' },
+        {
+          opType: 'DequantizeLinear',
+          inputs: ['embeddings.weight_quantized', 'embeddings.weight_scale', 'embeddings.weight_zero_point'],
+          outputs: ['embeddings_fp32'],
+          name: 'embeddings_dequantize',
+        },
+        {
+          opType: 'DequantizeLinear',
+          inputs: ['dense.weight_quantized', 'dense.weight_scale', 'dense.weight_zero_point'],
+          outputs: ['dense_weight_fp32'],
+          name: 'dense_dequantize',
+        },
         ...tail('embeddings_fp32', 'dense_weight_fp32', 'dense.bias'),
       ],
       initializers: [

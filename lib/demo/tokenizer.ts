@@ -39,7 +39,15 @@ export function demoVocabulary(size = 2048): string[] {
 /** tokenizer.json (Hugging Face `tokenizers` format) for `vocab`. */
 export function demoTokenizerJson(vocab: readonly string[]): string {
   const ids = Object.fromEntries(vocab.map((t, i) => [t, i]));
-  const special = (t: string) => ({ id: ids[t] as number, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+  const special = (t: string) => ({
+    id: ids[t] as number,
+    content: t,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: false,
+    special: true,
+  });
   const doc = {
     version: '1.0',
     truncation: null,
@@ -49,7 +57,11 @@ export function demoTokenizerJson(vocab: readonly string[]): string {
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: '[CLS]', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: { id: '[SEP]', type_id: 0 } }],
+      single: [
+        { SpecialToken: { id: '[CLS]', type_id: 0 } },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: { id: '[SEP]', type_id: 0 } },
+      ],
       pair: [
         { SpecialToken: { id: '[CLS]', type_id: 0 } },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -100,7 +112,11 @@ export class WordPieceTokenizer {
   }
 
   encode(text: string): Encoding {
-    const words = text.toLowerCase().normalize('NFC').match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
+    const words =
+      text
+        .toLowerCase()
+        .normalize('NFC')
+        .match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
     const tokens = ['[CLS]'];
     const ids = [this.cls];
     for (const word of words) {

@@ -203,7 +203,10 @@ function backoff(ctx: DownloadContext, failures: number): number {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) { reject(signal.reason); return; }
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
     const t = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
@@ -532,7 +535,12 @@ async function linkByHash(native: NativeStore, t: DownloadTarget): Promise<Nativ
   }
 }
 
-async function downloadUnderLease(ctx: DownloadContext, t: DownloadTarget, opts: DownloadFileOptions, signal: AbortSignal): Promise<NativeFileInfo> {
+async function downloadUnderLease(
+  ctx: DownloadContext,
+  t: DownloadTarget,
+  opts: DownloadFileOptions,
+  signal: AbortSignal,
+): Promise<NativeFileInfo> {
   const key = contentKey(t);
   for (;;) {
     signal.throwIfAborted();
@@ -555,7 +563,12 @@ async function downloadUnderLease(ctx: DownloadContext, t: DownloadTarget, opts:
         opts.onProgress?.(t.size, t.size, 'done');
         return already;
       }
-      const upload = await UploadSession.begin(ctx.native, { size: t.size, resumeKey: key, sha256: t.sha256, wantSha1: t.sha256 === undefined });
+      const upload = await UploadSession.begin(ctx.native, {
+        size: t.size,
+        resumeKey: key,
+        sha256: t.sha256,
+        wantSha1: t.sha256 === undefined,
+      });
       const file = new FileDownload(ctx, t, opts, upload);
       file.attach(got);
       await file.run(signal);

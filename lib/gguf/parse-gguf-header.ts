@@ -5,7 +5,7 @@
 // lengths, not decoded, when they are longer than `maxArrayLength`).
 import { brandErrorClass, ModelCacheError } from '../errors';
 
-export const GGUF_MAGIC = 0x46554747;  // "GGUF" read as a little-endian u32
+export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
 
 /** A metadata value. 64-bit integers are numbers when exact, else bigints. Arrays longer than
  *  `maxArrayLength` are summarized (type and length) instead of decoded. */
@@ -17,11 +17,22 @@ export interface GgufArraySummary {
 }
 
 export type GgufValueTypeName =
-  | 'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'bool' | 'string' | 'array'
-  | 'uint64' | 'int64' | 'float64';
+  'uint8' | 'int8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'bool' | 'string' | 'array' | 'uint64' | 'int64' | 'float64';
 
 const TYPE_NAMES: readonly GgufValueTypeName[] = [
-  'uint8', 'int8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'bool', 'string', 'array', 'uint64', 'int64', 'float64',
+  'uint8',
+  'int8',
+  'uint16',
+  'int16',
+  'uint32',
+  'int32',
+  'float32',
+  'bool',
+  'string',
+  'array',
+  'uint64',
+  'int64',
+  'float64',
 ];
 const FIXED_SIZE = [1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8];
 
@@ -102,14 +113,22 @@ class Reader {
     const p = this.pos;
     this.pos += size;
     switch (type) {
-      case 0: return v.getUint8(p);
-      case 1: return v.getInt8(p);
-      case 2: return v.getUint16(p, true);
-      case 3: return v.getInt16(p, true);
-      case 4: return v.getUint32(p, true);
-      case 5: return v.getInt32(p, true);
-      case 6: return v.getFloat32(p, true);
-      case 7: return v.getUint8(p) !== 0;
+      case 0:
+        return v.getUint8(p);
+      case 1:
+        return v.getInt8(p);
+      case 2:
+        return v.getUint16(p, true);
+      case 3:
+        return v.getInt16(p, true);
+      case 4:
+        return v.getUint32(p, true);
+      case 5:
+        return v.getInt32(p, true);
+      case 6:
+        return v.getFloat32(p, true);
+      case 7:
+        return v.getUint8(p) !== 0;
       case 10: {
         const b = v.getBigUint64(p, true);
         return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
@@ -118,8 +137,10 @@ class Reader {
         const b = v.getBigInt64(p, true);
         return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b;
       }
-      case 12: return v.getFloat64(p, true);
-      default: throw invalid(`value type ${type}`);
+      case 12:
+        return v.getFloat64(p, true);
+      default:
+        throw invalid(`value type ${type}`);
     }
   }
 }

@@ -151,16 +151,29 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
   // hf layout: the etags come from the manifest, and only content that is what the manifest lists at its
   // commit may be filed under that commit.
   const m = new ManifestDb(ChunkStorage.native(storage)).read(repo);
-  if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo} has no manifest: scan or pull it first (the HF layout needs the Hub's file hashes)`);
+  if (m === null)
+    throw new ModelCacheError(
+      'CACHE_NOT_CACHED',
+      `${repo} has no manifest: scan or pull it first (the HF layout needs the Hub's file hashes)`,
+    );
   const root = path.join(dir, hfRepoFolderName(repo));
   const snapshot = path.join(root, 'snapshots', m.commit);
   for (const p of paths) {
     params.signal?.throwIfAborted();
     const f = m.files.find((x) => x.path === p);
     if (f === undefined) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo}@${m.commit.slice(0, 12)} lists no file ${p}`);
-    const target = { repo, commit: m.commit, path: p, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) };
+    const target = {
+      repo,
+      commit: m.commit,
+      path: p,
+      size: f.size,
+      ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }),
+    };
     if (storedMatch(storage, target) === null) {
-      throw new ModelCacheError('CACHE_OUTDATED', `${repo}/${p} is stored with other content than ${m.commit.slice(0, 12)} lists: pull it again first`);
+      throw new ModelCacheError(
+        'CACHE_OUTDATED',
+        `${repo}/${p} is stored with other content than ${m.commit.slice(0, 12)} lists: pull it again first`,
+      );
     }
     const etag = f.sha256 ?? f.gitSha1;
     const blob = path.join(root, 'blobs', etag);

@@ -115,7 +115,9 @@ async function pickSnapshot(repoDir: string, revision: string | undefined): Prom
   const refs = await readRefs(path.join(repoDir, 'refs'));
   let snapshots: string[];
   try {
-    snapshots = (await fs.promises.readdir(path.join(repoDir, 'snapshots'), { withFileTypes: true })).filter((e) => e.isDirectory() && SHA1_RE.test(e.name)).map((e) => e.name);
+    snapshots = (await fs.promises.readdir(path.join(repoDir, 'snapshots'), { withFileTypes: true }))
+      .filter((e) => e.isDirectory() && SHA1_RE.test(e.name))
+      .map((e) => e.name);
   } catch {
     snapshots = [];
   }
@@ -132,7 +134,9 @@ async function pickSnapshot(repoDir: string, revision: string | undefined): Prom
   const main = refs.get('main');
   if (main !== undefined && snapshots.includes(main)) return { commit: main, revision: 'main' };
   if (snapshots.length === 1) return { commit: snapshots[0]!, revision: refTo(snapshots[0]!) };
-  const dated = await Promise.all(snapshots.map(async (s) => ({ s, t: (await fs.promises.stat(path.join(repoDir, 'snapshots', s))).mtimeMs })));
+  const dated = await Promise.all(
+    snapshots.map(async (s) => ({ s, t: (await fs.promises.stat(path.join(repoDir, 'snapshots', s))).mtimeMs })),
+  );
   dated.sort((a, b) => b.t - a.t);
   return { commit: dated[0]!.s, revision: refTo(dated[0]!.s) };
 }
@@ -163,7 +167,7 @@ async function snapshotFiles(repoDir: string, commit: string, skipped: { path: s
       }
       const target = path.resolve(dir, await fs.promises.readlink(full));
       if (path.dirname(target) !== blobs) {
-        skipped.push({ path: relPath, reason: 'links outside the repo\'s blobs/ folder' });
+        skipped.push({ path: relPath, reason: "links outside the repo's blobs/ folder" });
         continue;
       }
       const st = await fs.promises.stat(target).catch(() => null);
@@ -199,7 +203,13 @@ async function readTreeListing(repoDir: string, commit: string): Promise<Manifes
     if (repoPathProblem(p) !== undefined || typeof e.size !== 'number' || !Number.isSafeInteger(e.size) || e.size < 0) return null;
     if (typeof e.blob_id !== 'string' || !SHA1_RE.test(e.blob_id)) return null;
     if (e.lfs_sha256 !== undefined && (typeof e.lfs_sha256 !== 'string' || !SHA256_RE.test(e.lfs_sha256))) return null;
-    out.push({ path: p, size: e.size, gitSha1: e.blob_id, ...(e.lfs_sha256 === undefined ? {} : { sha256: e.lfs_sha256 }), lfs: e.lfs_sha256 !== undefined });
+    out.push({
+      path: p,
+      size: e.size,
+      gitSha1: e.blob_id,
+      ...(e.lfs_sha256 === undefined ? {} : { sha256: e.lfs_sha256 }),
+      lfs: e.lfs_sha256 !== undefined,
+    });
   }
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -209,7 +219,8 @@ function sameContent(a: ManifestFile, b: ManifestFile | undefined): boolean {
 }
 
 function manifestFile(f: SnapshotFile): ManifestFile {
-  if (SHA256_RE.test(f.etag)) return { path: f.path, size: f.size, gitSha1: gitBlobSha1(lfsPointerText(f.etag, f.size)), sha256: f.etag, lfs: true };
+  if (SHA256_RE.test(f.etag))
+    return { path: f.path, size: f.size, gitSha1: gitBlobSha1(lfsPointerText(f.etag, f.size)), sha256: f.etag, lfs: true };
   return { path: f.path, size: f.size, gitSha1: f.etag, lfs: false };
 }
 
@@ -221,7 +232,11 @@ async function adoptFile(cache: ModelCache, repo: string, f: SnapshotFile, signa
   if (await cache.linkStored(target)) return 'linked';
   const stream = fs.createReadStream(f.blob, { highWaterMark: 4 << 20 });
   try {
-    await cache.storage.storeFile(repo, f.path, stream, { size: f.size, signal, ...(mf.sha256 !== undefined ? { sha256: mf.sha256 } : { gitSha1: mf.gitSha1 }) });
+    await cache.storage.storeFile(repo, f.path, stream, {
+      size: f.size,
+      signal,
+      ...(mf.sha256 !== undefined ? { sha256: mf.sha256 } : { gitSha1: mf.gitSha1 }),
+    });
   } finally {
     stream.destroy();
   }
@@ -232,7 +247,13 @@ async function adoptFile(cache: ModelCache, repo: string, f: SnapshotFile, signa
  * Writes the manifest of a snapshot (see the file comment) through the cache's one manifest store;
  * returns what happened to the stored one.
  */
-async function writeManifest(cache: ModelCache, repo: string, revision: string, commit: string, files: ManifestFile[]): Promise<ImportedRepo['manifest']> {
+async function writeManifest(
+  cache: ModelCache,
+  repo: string,
+  revision: string,
+  commit: string,
+  files: ManifestFile[],
+): Promise<ImportedRepo['manifest']> {
   let outcome: ImportedRepo['manifest'] = 'kept';
   await ModelCache.manifestsOf(cache).upsert(repo, (previous) => {
     if (previous !== null && previous.commit === commit) {
@@ -267,16 +288,22 @@ export async function importHfCache(params: ImportHfCacheParams): Promise<Import
   const wanted = params.repos === undefined ? undefined : new Set(params.repos.map((r) => parseRepoId(r).id));
   let folders: string[];
   try {
-    folders = (await fs.promises.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    folders = (await fs.promises.readdir(dir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch (err) {
-    throw new ModelCacheError('HF_CACHE_NOT_FOUND', `Cannot read the huggingface_hub cache ${dir}: ${(err as Error).message}`, { cause: err });
+    throw new ModelCacheError('HF_CACHE_NOT_FOUND', `Cannot read the huggingface_hub cache ${dir}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   const report: ImportHfCacheReport = { dir, repos: [], skippedRepos: [] };
   for (const folder of folders) {
     params.signal?.throwIfAborted();
     const repoName = parseHfRepoFolderName(folder);
     if (repoName === undefined) {
-      if (folder.startsWith('datasets--') || folder.startsWith('spaces--')) report.skippedRepos.push({ folder, reason: 'not a model repo' });
+      if (folder.startsWith('datasets--') || folder.startsWith('spaces--'))
+        report.skippedRepos.push({ folder, reason: 'not a model repo' });
       continue;
     }
     let repo: string;
@@ -331,9 +358,19 @@ export async function importHfCache(params: ImportHfCacheParams): Promise<Import
     const listing = await readTreeListing(repoDir, snap.commit);
     const byPath = new Map((listing ?? []).map((f) => [f.path, f]));
     const listed = listing !== null && adopted.every((f) => sameContent(f, byPath.get(f.path)));
-    const manifest = adopted.length === 0 ? 'kept' : await writeManifest(cache, repo, snap.revision, snap.commit, listed ? listing : adopted);
+    const manifest =
+      adopted.length === 0 ? 'kept' : await writeManifest(cache, repo, snap.revision, snap.commit, listed ? listing : adopted);
     const variantsDownloaded = adopted.length === 0 ? [] : await cache.markStoredVariants(repo);
-    report.repos.push({ repo, commit: snap.commit, revision: snap.revision, files: adopted.length, ...counts, skipped, manifest, variantsDownloaded });
+    report.repos.push({
+      repo,
+      commit: snap.commit,
+      revision: snap.revision,
+      files: adopted.length,
+      ...counts,
+      skipped,
+      manifest,
+      variantsDownloaded,
+    });
   }
   return report;
 }

@@ -88,7 +88,10 @@ export async function fetchFile(params: FetchFileParams): Promise<FileResponse> 
   const shownUrl = displayUrl(config, response.url);
   const fail = (why: string): never => {
     abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `GET ${shownUrl} (${repo}@${revision}: ${path}): ${why}`, { statusCode: response.statusCode, url: shownUrl });
+    throw new HubError('HUB_INVALID_RESPONSE', `GET ${shownUrl} (${repo}@${revision}: ${path}): ${why}`, {
+      statusCode: response.statusCode,
+      url: shownUrl,
+    });
   };
   if (response.statusCode !== 200 && response.statusCode !== 206) return fail(`unexpected status ${response.statusCode}`);
 
@@ -112,11 +115,14 @@ export async function fetchFile(params: FetchFileParams): Promise<FileResponse> 
     contentRange = parseContentRange(headerValue(response.headers, 'content-range'));
     const start = params.range?.start ?? 0;
     if (contentRange?.start === undefined || contentRange.end === undefined) return fail('206 without a usable Content-Range');
-    if (contentRange.start !== start) return fail(`asked for bytes from ${start}, got Content-Range ${contentRange.start}-${contentRange.end}`);
+    if (contentRange.start !== start)
+      return fail(`asked for bytes from ${start}, got Content-Range ${contentRange.start}-${contentRange.end}`);
     if (contentRange.end < contentRange.start) return fail('Content-Range ends before it starts');
-    if (params.range?.end !== undefined && contentRange.end > params.range.end) return fail(`asked for bytes up to ${params.range.end}, got up to ${contentRange.end}`);
+    if (params.range?.end !== undefined && contentRange.end > params.range.end)
+      return fail(`asked for bytes up to ${params.range.end}, got up to ${contentRange.end}`);
     if (contentRange.total !== undefined && contentRange.end >= contentRange.total) return fail('Content-Range ends past the total size');
-    if (contentLength !== undefined && contentLength !== contentRange.end - contentRange.start + 1) return fail('Content-Length does not match Content-Range');
+    if (contentLength !== undefined && contentLength !== contentRange.end - contentRange.start + 1)
+      return fail('Content-Length does not match Content-Range');
   }
   return {
     statusCode: response.statusCode,

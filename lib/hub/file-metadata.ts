@@ -52,14 +52,20 @@ export async function fileMetadata(params: FileMetadataParams): Promise<FileMeta
     // Without identity a text file may come back gzipped with no Content-Length (behaviour 23).
     headers: { 'accept-encoding': 'identity' },
     redirects: 'same-origin',
-    timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs,
+    timeoutMs: config.metadataTimeoutMs,
+    totalTimeoutMs: config.metadataTotalTimeoutMs,
   });
   // A HEAD (or a 3xx) has no body to speak of: drain it so the connection can be reused.
-  await response.body.dump().catch(() => { abandonBody(response.body); });
+  await response.body.dump().catch(() => {
+    abandonBody(response.body);
+  });
   const shownUrl = displayUrl(config, response.url);
   const isRedirect = response.statusCode >= 300 && response.statusCode < 400;
   const fail = (why: string): never => {
-    throw new HubError('HUB_INVALID_RESPONSE', `HEAD ${shownUrl} (${repo}@${revision}: ${path}): ${why}`, { statusCode: response.statusCode, url: shownUrl });
+    throw new HubError('HUB_INVALID_RESPONSE', `HEAD ${shownUrl} (${repo}@${revision}: ${path}): ${why}`, {
+      statusCode: response.statusCode,
+      url: shownUrl,
+    });
   };
   if (!isRedirect && (response.statusCode < 200 || response.statusCode >= 300)) fail(`unexpected status ${response.statusCode}`);
 
@@ -68,7 +74,8 @@ export async function fileMetadata(params: FileMetadataParams): Promise<FileMeta
   if (!COMMIT_SHA_RE.test(commit)) return fail(`X-Repo-Commit ${JSON.stringify(commit)} is not a commit sha`);
   const etag = normalizeEtag(headerValue(response.headers, 'x-linked-etag') ?? headerValue(response.headers, 'etag'));
   if (etag === undefined) return fail('neither X-Linked-Etag nor ETag is present');
-  const size = headerInteger(response.headers, 'x-linked-size') ?? (isRedirect ? undefined : headerInteger(response.headers, 'content-length'));
+  const size =
+    headerInteger(response.headers, 'x-linked-size') ?? (isRedirect ? undefined : headerInteger(response.headers, 'content-length'));
   if (size === undefined) return fail('the size is missing (no X-Linked-Size, no Content-Length)');
 
   let location = response.url;

@@ -49,7 +49,10 @@ export function shortServerText(text: string): string {
     .replace(/<!--[\s\S]*?-->/g, ' ')
     .replace(/<[^>]*>/g, ' ')
     .replace(/&(?:nbsp|#160);/gi, ' ')
-    .replace(/&(?:amp|lt|gt|quot|#39|apos);/gi, (e) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&apos;': "'" })[e.toLowerCase()] ?? ' ')
+    .replace(
+      /&(?:amp|lt|gt|quot|#39|apos);/gi,
+      (e) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&apos;': "'" })[e.toLowerCase()] ?? ' ',
+    )
     .replace(/[\u0000-\u001f\u007f\s]+/g, ' ')
     .trim();
   return plain.length > SERVER_MESSAGE_LIMIT ? `${plain.slice(0, SERVER_MESSAGE_LIMIT - 1)}…` : plain;
@@ -78,7 +81,10 @@ function classify(status: number, serverCode: string | undefined, message: strin
   if (serverCode === 'RevisionNotFound') return ['HUB_REVISION_NOT_FOUND', 'Revision not found'];
   if (serverCode === 'EntryNotFound') return ['HUB_ENTRY_NOT_FOUND', 'File not found in the repo'];
   if (serverCode === 'GatedRepo') {
-    return ['HUB_GATED_REPO', status === 401 ? 'Gated repo: log in (set a token) and request access' : 'Gated repo: your account has not been granted access'];
+    return [
+      'HUB_GATED_REPO',
+      status === 401 ? 'Gated repo: log in (set a token) and request access' : 'Gated repo: your account has not been granted access',
+    ];
   }
   if (message === DISABLED_MESSAGE) return ['HUB_DISABLED_REPO', 'Repo disabled'];
   const invalidCredentials = status === 401 && message !== undefined && INVALID_CREDENTIALS.test(message);

@@ -146,16 +146,23 @@ export function transportError(config: HubConfig, method: string, url: string, e
   const code = errorCode(err);
   const name = (err as { name?: unknown } | null)?.name;
   if (config.signal?.aborted === true) return abortedError(config, url, err);
-  if (name === 'TimeoutError') return new HubError('HUB_TIMEOUT', `${method} ${shown} did not complete in time (total timeout)`, { url: shown, cause: err });
+  if (name === 'TimeoutError')
+    return new HubError('HUB_TIMEOUT', `${method} ${shown} did not complete in time (total timeout)`, { url: shown, cause: err });
   if (code === 'UND_ERR_ABORTED' || name === 'AbortError') return abortedError(config, url, err);
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
     return new HubError('HUB_TIMEOUT', `${method} ${shown} timed out (${code})`, { url: shown, cause: err });
   }
   if (code !== undefined && DNS_ERRORS.has(code)) {
-    return new HubError('HUB_DNS_FAILURE', `${method} ${shown} failed: the host ${new URL(url).hostname} does not resolve (${code})`, { url: shown, cause: err });
+    return new HubError('HUB_DNS_FAILURE', `${method} ${shown} failed: the host ${new URL(url).hostname} does not resolve (${code})`, {
+      url: shown,
+      cause: err,
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
-  return new HubError('HUB_NETWORK_ERROR', `${method} ${shown} failed: ${message}${code === undefined ? '' : ` (${code})`}`, { url: shown, cause: err });
+  return new HubError('HUB_NETWORK_ERROR', `${method} ${shown} failed: ${message}${code === undefined ? '' : ` (${code})`}`, {
+    url: shown,
+    cause: err,
+  });
 }
 
 /** The redirect target of a 3xx, or the error that stops following it. */
@@ -168,13 +175,23 @@ function redirectTarget(config: HubConfig, method: string, statusCode: number, l
     next = undefined;
   }
   if (next === undefined) {
-    return new HubError('HUB_INVALID_RESPONSE', `${method} ${shown} answered ${statusCode} without a usable Location`, { statusCode, url: shown });
+    return new HubError('HUB_INVALID_RESPONSE', `${method} ${shown} answered ${statusCode} without a usable Location`, {
+      statusCode,
+      url: shown,
+    });
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-    return new HubError('HUB_INSECURE_REDIRECT', `${method} ${shown} redirects to a ${next.protocol} URL; only http(s) is followed`, { statusCode, url: shown });
+    return new HubError('HUB_INSECURE_REDIRECT', `${method} ${shown} redirects to a ${next.protocol} URL; only http(s) is followed`, {
+      statusCode,
+      url: shown,
+    });
   }
   if (from.protocol === 'https:' && next.protocol === 'http:') {
-    return new HubError('HUB_INSECURE_REDIRECT', `${method} ${shown} redirects from https to plain http (${withoutQuery(next.href)}); not followed`, { statusCode, url: shown });
+    return new HubError(
+      'HUB_INSECURE_REDIRECT',
+      `${method} ${shown} redirects from https to plain http (${withoutQuery(next.href)}); not followed`,
+      { statusCode, url: shown },
+    );
   }
   return next;
 }
@@ -190,7 +207,8 @@ export async function hubRequest(params: HubRequestParams): Promise<HubResponse>
   }
   const deadlineAt = params.totalTimeoutMs === undefined ? undefined : Date.now() + params.totalTimeoutMs;
   const deadline = params.totalTimeoutMs === undefined ? undefined : AbortSignal.timeout(params.totalTimeoutMs);
-  const signal = deadline === undefined ? config.signal : config.signal === undefined ? deadline : AbortSignal.any([config.signal, deadline]);
+  const signal =
+    deadline === undefined ? config.signal : config.signal === undefined ? deadline : AbortSignal.any([config.signal, deadline]);
   const hops: RedirectHop[] = [];
   const visited = new Set<string>();
   let url = params.url;
@@ -289,7 +307,13 @@ export async function hubRequest(params: HubRequestParams): Promise<HubResponse>
       const failure = async (): Promise<HubError> => {
         const bodyText = currentMethod === 'HEAD' ? undefined : await readLimitedText(response.body);
         if (currentMethod === 'HEAD') await discard(response.body);
-        return hubErrorFromResponse({ statusCode, headers: response.headers, bodyText, method: currentMethod, url: displayUrl(config, url) });
+        return hubErrorFromResponse({
+          statusCode,
+          headers: response.headers,
+          bodyText,
+          method: currentMethod,
+          url: displayUrl(config, url),
+        });
       };
       if (RETRYABLE_STATUS.has(statusCode) && retries < config.maxRetries) {
         const delayMs = retryDelayMs({ attempt: retries + 1, baseDelayMs: config.baseDelayMs, statusCode, headers: response.headers });

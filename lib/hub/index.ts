@@ -11,7 +11,16 @@ export {
   type RetryInfo,
   type TokenSource,
 } from './resolve-hub-config';
-export { hubRequest, transportError, abandonBody, MAX_REDIRECTS, type HubRequestParams, type HubResponse, type HubResponseBody, type RedirectHop } from './hub-request';
+export {
+  hubRequest,
+  transportError,
+  abandonBody,
+  MAX_REDIRECTS,
+  type HubRequestParams,
+  type HubResponse,
+  type HubResponseBody,
+  type RedirectHop,
+} from './hub-request';
 export { hubErrorFromResponse, shortServerText, SERVER_MESSAGE_LIMIT, type FailedResponse } from './hub-error-from-response';
 export { MAX_JSON_BODY } from './read-json-body';
 export { modelInfo, type ModelInfoParams } from './model-info';

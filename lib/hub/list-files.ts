@@ -56,30 +56,49 @@ export async function* listFiles(params: ListFilesParams): AsyncGenerator<RepoEn
   const maxPages = params.maxPages ?? 10_000;
   const maxEntries = params.maxEntries ?? MAX_LISTING_ENTRIES;
   let count = 0;
-  let url: string | undefined = `${modelApiUrl(config.endpoint, repo)}/tree/${quoteSegment(revision)}${folder === undefined ? '' : `/${quotePath(folder)}`}?${query.toString()}`;
+  let url: string | undefined =
+    `${modelApiUrl(config.endpoint, repo)}/tree/${quoteSegment(revision)}${folder === undefined ? '' : `/${quotePath(folder)}`}?${query.toString()}`;
   const what = `The file listing of ${repo}@${revision}`;
   const checker = new ListingChecker({ what, url: displayUrl(config, url) });
   const seen = new Set<string>();
   while (url !== undefined) {
-    if (seen.has(url)) throw new HubError('HUB_INVALID_RESPONSE', `${what}: pagination loops back to ${displayUrl(config, url)}`, { url: displayUrl(config, url) });
-    if (seen.size >= maxPages) throw new HubError('HUB_INVALID_RESPONSE', `${what}: more than ${maxPages} pages`, { url: displayUrl(config, url) });
+    if (seen.has(url))
+      throw new HubError('HUB_INVALID_RESPONSE', `${what}: pagination loops back to ${displayUrl(config, url)}`, {
+        url: displayUrl(config, url),
+      });
+    if (seen.size >= maxPages)
+      throw new HubError('HUB_INVALID_RESPONSE', `${what}: more than ${maxPages} pages`, { url: displayUrl(config, url) });
     seen.add(url);
-    const response = await hubRequest({ config, url, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs });
+    const response = await hubRequest({
+      config,
+      url,
+      redirects: 'same-origin',
+      timeoutMs: config.metadataTimeoutMs,
+      totalTimeoutMs: config.metadataTotalTimeoutMs,
+    });
     const shownUrl = displayUrl(config, response.url);
     if (response.statusCode !== 200) {
       abandonBody(response.body);
-      throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, { statusCode: response.statusCode, url: shownUrl });
+      throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
+        statusCode: response.statusCode,
+        url: shownUrl,
+      });
     }
     const next = parseNextLink(headerValue(response.headers, 'link'));
     const page = await readJsonBody({ config, response, schema: TreePageSchema, what });
     count += page.length;
     if (count > maxEntries) {
-      throw new HubError('HUB_RESPONSE_TOO_LARGE', `${what} has more than ${maxEntries} entries; refused (${shownUrl})`, { url: shownUrl, statusCode: response.statusCode });
+      throw new HubError('HUB_RESPONSE_TOO_LARGE', `${what} has more than ${maxEntries} entries; refused (${shownUrl})`, {
+        url: shownUrl,
+        statusCode: response.statusCode,
+      });
     }
     const entries = page.map((json) => repoEntryFromJson(json, { what, url: shownUrl }));
     for (const entry of entries) {
       if (folder !== undefined && entry.path !== folder && !entry.path.startsWith(`${folder}/`)) {
-        throw new HubError('HUB_INVALID_RESPONSE', `${what} under ${folder} lists ${JSON.stringify(entry.path)}, outside of it`, { url: shownUrl });
+        throw new HubError('HUB_INVALID_RESPONSE', `${what} under ${folder} lists ${JSON.stringify(entry.path)}, outside of it`, {
+          url: shownUrl,
+        });
       }
       checker.add(entry);
     }
@@ -98,6 +117,7 @@ function nextPageUrl(link: string, base: string, what: string): string {
   } catch {
     throw new HubError('HUB_INVALID_RESPONSE', `${what}: unusable Link header ${JSON.stringify(link)}`);
   }
-  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new HubError('HUB_INVALID_RESPONSE', `${what}: the next page is not http(s)`);
+  if (next.protocol !== 'http:' && next.protocol !== 'https:')
+    throw new HubError('HUB_INVALID_RESPONSE', `${what}: the next page is not http(s)`);
   return next.href;
 }

@@ -38,11 +38,20 @@ export async function modelInfo(params: ModelInfoParams): Promise<ModelInfo> {
   for (const field of params.expand ?? []) query.append('expand', field);
   const search = query.size > 0 ? `?${query.toString()}` : '';
   const url = `${modelApiUrl(config.endpoint, repo)}${revision === undefined ? '' : `/revision/${quoteSegment(revision)}`}${search}`;
-  const response = await hubRequest({ config, url, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs });
+  const response = await hubRequest({
+    config,
+    url,
+    redirects: 'same-origin',
+    timeoutMs: config.metadataTimeoutMs,
+    totalTimeoutMs: config.metadataTotalTimeoutMs,
+  });
   const what = `The model info of ${repo}`;
   if (response.statusCode !== 200) {
     abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, { statusCode: response.statusCode, url });
+    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
+      statusCode: response.statusCode,
+      url,
+    });
   }
   const json = await readJsonBody({ config, response, schema: ModelInfoSchema, what });
   // The canonical id is used as a key and in later URLs: it must be a valid id itself.
@@ -54,7 +63,11 @@ export async function modelInfo(params: ModelInfoParams): Promise<ModelInfo> {
   const siblings = json.siblings?.map((s) => {
     const problem = repoPathProblem(s.rfilename);
     if (problem !== undefined) {
-      throw new HubError('HUB_INVALID_FILENAME', `${what} lists an unsafe file name ${JSON.stringify(s.rfilename.length > 200 ? `${s.rfilename.slice(0, 200)}…` : s.rfilename)}: ${problem} (${url})`, { url });
+      throw new HubError(
+        'HUB_INVALID_FILENAME',
+        `${what} lists an unsafe file name ${JSON.stringify(s.rfilename.length > 200 ? `${s.rfilename.slice(0, 200)}…` : s.rfilename)}: ${problem} (${url})`,
+        { url },
+      );
     }
     return {
       path: s.rfilename,

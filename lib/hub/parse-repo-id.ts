@@ -37,7 +37,5 @@ export function parseRepoId(value: unknown): RepoId {
   if (value.includes('--') || value.includes('..')) fail('"--" and ".." are not allowed');
   if (value.endsWith('.git')) fail('it cannot end with ".git"');
   const [first, second] = parts as [string, string | undefined];
-  return second === undefined
-    ? { id: value, namespace: undefined, name: first }
-    : { id: value, namespace: first, name: second };
+  return second === undefined ? { id: value, namespace: undefined, name: first } : { id: value, namespace: first, name: second };
 }

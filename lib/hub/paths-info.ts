@@ -43,19 +43,34 @@ export async function pathsInfo(params: PathsInfoParams): Promise<RepoEntry[]> {
     contentType = 'application/x-www-form-urlencoded';
   }
   const url = `${modelApiUrl(config.endpoint, repo)}/paths-info/${quoteSegment(revision)}`;
-  const response = await hubRequest({ config, url, method: 'POST', body, headers: { 'content-type': contentType }, redirects: 'same-origin', timeoutMs: config.metadataTimeoutMs, totalTimeoutMs: config.metadataTotalTimeoutMs });
+  const response = await hubRequest({
+    config,
+    url,
+    method: 'POST',
+    body,
+    headers: { 'content-type': contentType },
+    redirects: 'same-origin',
+    timeoutMs: config.metadataTimeoutMs,
+    totalTimeoutMs: config.metadataTotalTimeoutMs,
+  });
   const what = `The paths info of ${repo}@${revision}`;
   const shownUrl = displayUrl(config, response.url);
   if (response.statusCode !== 200) {
     abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, { statusCode: response.statusCode, url: shownUrl });
+    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
+      statusCode: response.statusCode,
+      url: shownUrl,
+    });
   }
   const page = await readJsonBody({ config, response, schema: TreePageSchema, what });
   const asked = new Set(paths);
   const checker = new ListingChecker({ what, url: shownUrl });
   return page.map((json) => {
     const entry = repoEntryFromJson(json, { what, url: shownUrl });
-    if (!asked.has(entry.path)) throw new HubError('HUB_INVALID_RESPONSE', `${what} answers for ${JSON.stringify(entry.path)}, which was not asked`, { url: shownUrl });
+    if (!asked.has(entry.path))
+      throw new HubError('HUB_INVALID_RESPONSE', `${what} answers for ${JSON.stringify(entry.path)}, which was not asked`, {
+        url: shownUrl,
+      });
     checker.add(entry);
     return entry;
   });

@@ -28,14 +28,21 @@ export async function readJsonBody<T extends z.ZodType>(params: {
   const limit = params.maxBytes ?? MAX_JSON_BODY;
   const tooLarge = (size: string): HubError => {
     abandonBody(response.body);
-    return new HubError('HUB_RESPONSE_TOO_LARGE', `${params.what} is too large (${size}; the limit is ${limit} bytes) (${url})`, { url, statusCode: response.statusCode });
+    return new HubError('HUB_RESPONSE_TOO_LARGE', `${params.what} is too large (${size}; the limit is ${limit} bytes) (${url})`, {
+      url,
+      statusCode: response.statusCode,
+    });
   };
   const declared = headerInteger(response.headers, 'content-length');
   if (declared !== undefined && declared > limit) throw tooLarge(`Content-Length ${declared}`);
   const encoding = headerValue(response.headers, 'content-encoding')?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
     abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `${params.what} came ${JSON.stringify(encoding.slice(0, 40))}-encoded, which was not asked for (${url})`, { url, statusCode: response.statusCode });
+    throw new HubError(
+      'HUB_INVALID_RESPONSE',
+      `${params.what} came ${JSON.stringify(encoding.slice(0, 40))}-encoded, which was not asked for (${url})`,
+      { url, statusCode: response.statusCode },
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -54,15 +61,23 @@ export async function readJsonBody<T extends z.ZodType>(params: {
   try {
     json = JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch (err) {
-    throw new HubError('HUB_INVALID_RESPONSE', `${params.what} is not valid JSON (${url})`, { url, statusCode: response.statusCode, cause: err });
+    throw new HubError('HUB_INVALID_RESPONSE', `${params.what} is not valid JSON (${url})`, {
+      url,
+      statusCode: response.statusCode,
+      cause: err,
+    });
   }
   const parsed = params.schema.safeParse(json);
   if (!parsed.success) {
-    throw new HubError('HUB_INVALID_RESPONSE', `${params.what} does not have the expected shape (${url}):\n${shortened(z.prettifyError(parsed.error))}`, {
-      url,
-      statusCode: response.statusCode,
-      cause: parsed.error,
-    });
+    throw new HubError(
+      'HUB_INVALID_RESPONSE',
+      `${params.what} does not have the expected shape (${url}):\n${shortened(z.prettifyError(parsed.error))}`,
+      {
+        url,
+        statusCode: response.statusCode,
+        cause: parsed.error,
+      },
+    );
   }
   return parsed.data;
 }

@@ -21,7 +21,7 @@ export function repoPathProblem(path: unknown): string | undefined {
   if (typeof path !== 'string') return 'it is not a string';
   if (path.length === 0) return 'it is empty';
   if (path.length > MAX_REPO_PATH_LENGTH) return `it is longer than ${MAX_REPO_PATH_LENGTH} characters`;
-   
+
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'it contains a control character';
   if (path.includes('\\')) return 'it contains a backslash';
   if (path.startsWith('/')) return 'it is an absolute path';

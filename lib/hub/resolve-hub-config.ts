@@ -145,7 +145,8 @@ function envSeconds(env: HubClientOptions['env'] & object, name: string): number
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0) throw invalidArgument(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw invalidArgument(`${name} must be a positive number of seconds, got ${JSON.stringify(raw)}`);
   return seconds * 1000;
 }
 
@@ -170,7 +171,9 @@ function cleanToken(raw: string | undefined, source: string): string | undefined
 const MAX_TOKEN_FILE = 64 * 1024;
 
 function tokenUnreadable(path: string, why: string, cause?: unknown): HubError {
-  return new HubError('HUB_TOKEN_UNREADABLE', `The token file ${path} ${why}; fix or remove it, or pass a token (--token, HF_TOKEN)`, { cause });
+  return new HubError('HUB_TOKEN_UNREADABLE', `The token file ${path} ${why}; fix or remove it, or pass a token (--token, HF_TOKEN)`, {
+    cause,
+  });
 }
 
 /** The token of the file at `path`, `undefined` when there is none. Throws HUB_TOKEN_UNREADABLE. */
@@ -257,7 +260,8 @@ export function resolveHubConfig(options: HubClientOptions = {}): HubConfig {
   const maxServerWaitMs = checkTimeout('retry.maxServerWaitMs', retry.maxServerWaitMs) ?? 60_000;
   const baseDelayMs = retry.baseDelayMs ?? 1000;
   if (!(Number.isFinite(baseDelayMs) && baseDelayMs >= 0)) throw invalidArgument('retry.baseDelayMs must be a non-negative number');
-  const metadataTimeoutMs = checkTimeout('metadataTimeoutMs', options.metadataTimeoutMs) ?? envSeconds(env, 'HF_HUB_ETAG_TIMEOUT') ?? 10_000;
+  const metadataTimeoutMs =
+    checkTimeout('metadataTimeoutMs', options.metadataTimeoutMs) ?? envSeconds(env, 'HF_HUB_ETAG_TIMEOUT') ?? 10_000;
   const connectTimeoutMs = checkTimeout('connectTimeoutMs', options.connectTimeoutMs) ?? 10_000;
   const config: Omit<HubConfig, 'token' | 'tokenSource'> = {
     endpoint,
@@ -272,7 +276,8 @@ export function resolveHubConfig(options: HubClientOptions = {}): HubConfig {
     metadataTimeoutMs,
     downloadTimeoutMs: checkTimeout('downloadTimeoutMs', options.downloadTimeoutMs) ?? envSeconds(env, 'HF_HUB_DOWNLOAD_TIMEOUT') ?? 10_000,
     // Room for a timed-out attempt, its retry and the backoff between them, whatever the per-attempt timeout.
-    metadataTotalTimeoutMs: checkTimeout('metadataTotalTimeoutMs', options.metadataTotalTimeoutMs) ?? Math.max(30_000, 3 * metadataTimeoutMs),
+    metadataTotalTimeoutMs:
+      checkTimeout('metadataTotalTimeoutMs', options.metadataTotalTimeoutMs) ?? Math.max(30_000, 3 * metadataTimeoutMs),
     connectRetries,
     timeoutRetries,
     maxServerWaitMs,

@@ -20,7 +20,7 @@ export function validateRevision(revision: unknown): string {
 function revisionProblem(rev: string): string | undefined {
   if (rev.length === 0) return 'it is empty';
   if (rev.length > 255) return 'it is longer than 255 characters';
-   
+
   if (/[\u0000-\u0020\u007f~^:?*[\\]/.test(rev)) return 'it contains a space, a control character or one of ~^:?*[\\';
   if (rev.includes('..')) return 'it contains ".."';
   if (rev.includes('@{')) return 'it contains "@{"';

@@ -71,7 +71,7 @@ function loadOrt(): Ort {
 }
 
 function withPrepackingDisabled(options: InferenceSession.SessionOptions = {}): InferenceSession.SessionOptions {
-  const extra = (options.extra ?? {});
+  const extra = options.extra ?? {};
   const session = (extra.session ?? {}) as Record<string, unknown>;
   return { ...options, extra: { ...extra, session: { disable_prepacking: '1', ...session } } };
 }

@@ -31,7 +31,7 @@ class ProtoReader {
     for (let i = 0; i < 10; i++) {
       if (pos >= this.buf.length) throw bad('truncated varint');
       const b = this.buf[pos++] as number;
-      value += (b & 0x7f) * scale;  // exact below 2^53, which covers every length in a real file
+      value += (b & 0x7f) * scale; // exact below 2^53, which covers every length in a real file
       if (b < 0x80) return [value, pos];
       scale *= 128;
     }
@@ -103,24 +103,32 @@ export function listOnnxExternalData(model: Uint8Array): OnnxExternalTensor[] {
     const length = kv.get('length');
     out.push({ name, location, offset: Number(kv.get('offset') ?? 0), length: length === undefined ? undefined : Number(length) });
   };
-  const sparse = (start: number, end: number): void => { r.fields(start, end, (f, w, s, e) => {
+  const sparse = (start: number, end: number): void => {
+    r.fields(start, end, (f, w, s, e) => {
       if ((f === 1 || f === 2) && w === 2) tensor(s, e);
-    }); };
-  const graph = (start: number, end: number): void => { r.fields(start, end, (f, w, s, e) => {
+    });
+  };
+  const graph = (start: number, end: number): void => {
+    r.fields(start, end, (f, w, s, e) => {
       if (w !== 2) return;
       if (f === 5) tensor(s, e);
       else if (f === 15) sparse(s, e);
       else if (f === 1) node(s, e);
-    }); };
-  const node = (start: number, end: number): void => { r.fields(start, end, (f, w, s, e) => {
+    });
+  };
+  const node = (start: number, end: number): void => {
+    r.fields(start, end, (f, w, s, e) => {
       if (f === 5 && w === 2) attribute(s, e);
-    }); };
-  const attribute = (start: number, end: number): void => { r.fields(start, end, (f, w, s, e) => {
+    });
+  };
+  const attribute = (start: number, end: number): void => {
+    r.fields(start, end, (f, w, s, e) => {
       if (w !== 2) return;
       if (f === 5 || f === 10) tensor(s, e);
       else if (f === 6 || f === 11) graph(s, e);
       else if (f === 22 || f === 23) sparse(s, e);
-    }); };
+    });
+  };
 
   r.fields(0, model.length, (f, w, s, e) => {
     if (f === 7 && w === 2) graph(s, e);

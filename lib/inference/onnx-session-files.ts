@@ -24,5 +24,8 @@ export function selectOnnxSessionFiles(paths: readonly string[]): OnnxSessionFil
   }
   return [...sessions.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([session, data]) => ({ session, externalData: data.sort((a, b) => a.chunk - b.chunk || (a.path < b.path ? -1 : 1)).map((d) => d.path) }));
+    .map(([session, data]) => ({
+      session,
+      externalData: data.sort((a, b) => a.chunk - b.chunk || (a.path < b.path ? -1 : 1)).map((d) => d.path),
+    }));
 }

@@ -118,8 +118,12 @@ export function buildOnnxWeightsStub(model: Uint8Array, location: string): OnnxW
       const parts: Uint8Array[] = [];
       for (const t of tensor) if (t.field !== 9 && t.field !== 13 && t.field !== 14) parts.push(model.subarray(t.start, t.end));
       const length = raw.end - raw.valueStart;
-      parts.push(...stringEntry('location', location), ...stringEntry('offset', String(raw.valueStart)), ...stringEntry('length', String(length)));
-      parts.push(Uint8Array.from([14 * 8, 1]));  // data_location = EXTERNAL
+      parts.push(
+        ...stringEntry('location', location),
+        ...stringEntry('offset', String(raw.valueStart)),
+        ...stringEntry('length', String(length)),
+      );
+      parts.push(Uint8Array.from([14 * 8, 1])); // data_location = EXTERNAL
       graph.push(...lengthDelimited(5, parts));
       tensors++;
       bytes += length;

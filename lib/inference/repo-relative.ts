@@ -4,7 +4,8 @@ import { invalidArgument } from '../errors';
 
 /** `p` as a normalized relative POSIX path with no `..`, or a TypeError. */
 export function safeRelativePath(p: string, what: string): string {
-  if (typeof p !== 'string' || p === '' || p.includes('\0') || p.includes('\\')) throw invalidArgument(`${what} must be a relative path: ${JSON.stringify(p)}`);
+  if (typeof p !== 'string' || p === '' || p.includes('\0') || p.includes('\\'))
+    throw invalidArgument(`${what} must be a relative path: ${JSON.stringify(p)}`);
   const n = path.posix.normalize(p);
   if (path.posix.isAbsolute(n) || n === '..' || n.startsWith('../') || n === '.') {
     throw invalidArgument(`${what} must stay inside its directory: ${JSON.stringify(p)}`);

@@ -51,12 +51,21 @@ export function mergeManifest(params: { previous: Manifest | null; scan: ScanSna
       dtype: d.dtype,
       files: [...d.files],
       totalSize: d.totalSize,
-      ...(d.components === undefined ? {} : { components: d.components.map((c) => ({ name: c.name, session: c.session, externalData: [...c.externalData] })) }),
+      ...(d.components === undefined
+        ? {}
+        : { components: d.components.map((c) => ({ name: c.name, session: c.session, externalData: [...c.externalData] })) }),
       ...(d.missing === undefined ? {} : { missing: [...d.missing] }),
     };
     if (prev === undefined || prev.status === 'available') {
       const unchanged = prev !== undefined && prev.totalSize === shape.totalSize && sameList(prev.files, shape.files);
-      return { ...shape, status: 'available', bytesDone: 0, commit: scan.commit, outdated: false, updatedAt: unchanged ? prev.updatedAt : now };
+      return {
+        ...shape,
+        status: 'available',
+        bytesDone: 0,
+        commit: scan.commit,
+        outdated: false,
+        updatedAt: unchanged ? prev.updatedAt : now,
+      };
     }
     const outdated = prev.commit !== scan.commit;
     let changedFiles: string[] | undefined;
@@ -76,7 +85,11 @@ export function mergeManifest(params: { previous: Manifest | null; scan: ScanSna
       ...(changedFiles === undefined ? {} : { changedFiles }),
       updatedAt: prev.updatedAt,
     };
-    const same = prev.outdated === next.outdated && sameList(prev.changedFiles, next.changedFiles) && sameList(prev.files, next.files) && prev.removed !== true;
+    const same =
+      prev.outdated === next.outdated &&
+      sameList(prev.changedFiles, next.changedFiles) &&
+      sameList(prev.files, next.files) &&
+      prev.removed !== true;
     return same ? next : { ...next, updatedAt: now };
   });
 

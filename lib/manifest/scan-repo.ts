@@ -33,7 +33,9 @@ async function storedManifest(store: ManifestStore, ids: readonly string[]): Pro
     const parsed = ManifestSchema.safeParse(raw);
     if (!parsed.success) {
       // Never silently drop a manifest: it is the record of what is stored.
-      throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${id} is invalid: ${parsed.error.message}`, { cause: parsed.error });
+      throw new ModelCacheError('MANIFEST_INVALID', `The stored manifest of ${id} is invalid: ${parsed.error.message}`, {
+        cause: parsed.error,
+      });
     }
     return parsed.data;
   }

@@ -120,16 +120,20 @@ export const ManifestSchema = z
     for (const [i, f] of m.files.entries()) {
       if (paths.has(f.path)) ctx.addIssue({ code: 'custom', path: ['files', i, 'path'], message: `duplicate file ${f.path}` });
       paths.add(f.path);
-      if (f.lfs !== (f.sha256 !== undefined)) ctx.addIssue({ code: 'custom', path: ['files', i], message: 'sha256 is present exactly for LFS files' });
+      if (f.lfs !== (f.sha256 !== undefined))
+        ctx.addIssue({ code: 'custom', path: ['files', i], message: 'sha256 is present exactly for LFS files' });
     }
     const names = new Set<string>();
     for (const [i, v] of m.variants.entries()) {
       if (names.has(v.name)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'name'], message: `duplicate variant ${v.name}` });
       names.add(v.name);
-      if ((v.status === 'failed') !== (v.error !== undefined)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'error'], message: 'error is present exactly when status is failed' });
-      if (v.removed === true && !v.outdated) ctx.addIssue({ code: 'custom', path: ['variants', i, 'removed'], message: 'a removed variant is outdated' });
+      if ((v.status === 'failed') !== (v.error !== undefined))
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'error'], message: 'error is present exactly when status is failed' });
+      if (v.removed === true && !v.outdated)
+        ctx.addIssue({ code: 'custom', path: ['variants', i, 'removed'], message: 'a removed variant is outdated' });
       if (v.removed !== true) {
-        for (const f of v.files) if (!paths.has(f)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'files'], message: `${f} is not a file of the repo` });
+        for (const f of v.files)
+          if (!paths.has(f)) ctx.addIssue({ code: 'custom', path: ['variants', i, 'files'], message: `${f} is not a file of the repo` });
       }
     }
   });

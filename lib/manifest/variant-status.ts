@@ -52,9 +52,18 @@ export function finishDownload(v: ManifestVariant, params: { commit: string; ggu
 }
 
 /** downloading -> failed with `error` (its `code` and `message`); bytes done never go down. */
-export function failDownload(v: ManifestVariant, params: { bytesDone: number; error: { code: string; message: string }; now: Date }): ManifestVariant {
+export function failDownload(
+  v: ManifestVariant,
+  params: { bytesDone: number; error: { code: string; message: string }; now: Date },
+): ManifestVariant {
   const { owner: _o, ...rest } = v;
-  return { ...rest, status: 'failed', bytesDone: Math.max(v.bytesDone, params.bytesDone), error: params.error, updatedAt: params.now.toISOString() };
+  return {
+    ...rest,
+    status: 'failed',
+    bytesDone: Math.max(v.bytesDone, params.bytesDone),
+    error: params.error,
+    updatedAt: params.now.toISOString(),
+  };
 }
 
 /** Whether a `downloading` variant's owner is still at it (the rule of lib/store/owner-liveness.ts). */

@@ -10,6 +10,9 @@ export function quoteEtag(hash: string): string {
 /** The hash inside an ETag header value: `W/` and the quotes removed; undefined for none. */
 export function normalizeEtag(value: string | undefined | null): string | undefined {
   if (value === undefined || value === null) return undefined;
-  const bare = value.trim().replace(/^W\//, '').replace(/^"(.*)"$/s, '$1');
+  const bare = value
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/s, '$1');
   return bare === '' ? undefined : bare;
 }

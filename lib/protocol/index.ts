@@ -7,6 +7,17 @@ export { errorMessageHeader, hubErrorBody, hubErrorHeaders, redirectBody } from 
 export { normalizeEtag, quoteEtag } from './etag';
 export { linkedHeaders, type LinkedFile } from './linked-headers';
 export { modelInfoJson, type ModelInfoSource } from './model-info';
-export { directoryEntryJson, directoryOid, fileEntryJson, lfsPointerSize, lfsPointerText, siblingJson, type HubFile, type LastCommit, type SiblingJson, type TreeEntryJson } from './tree-entry';
+export {
+  directoryEntryJson,
+  directoryOid,
+  fileEntryJson,
+  lfsPointerSize,
+  lfsPointerText,
+  siblingJson,
+  type HubFile,
+  type LastCommit,
+  type SiblingJson,
+  type TreeEntryJson,
+} from './tree-entry';
 export { flag } from './query-flag';
 export { parsePathsInfoBody, pathsToAnswer, type PathsInfoRequest } from './paths-info-body';

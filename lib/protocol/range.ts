@@ -58,7 +58,10 @@ export function parseRange(header: string | undefined, size: number): RangeReque
   if (m === null) return { kind: 'whole', reason: 'malformed' };
   if (m[1]!.toLowerCase() !== 'bytes') return { kind: 'whole', reason: 'unit' };
   // Empty list elements are allowed and skipped (RFC 9110 5.6.1).
-  const items = m[2]!.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const items = m[2]!
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (items.length === 0) return { kind: 'whole', reason: 'malformed' };
   const specs: Spec[] = [];
   for (const item of items) {

@@ -24,7 +24,12 @@ export function tokenCheck(token: string): TokenCheck {
   return (req) => {
     const header = req.headers.authorization;
     if (header === undefined) {
-      throw new ServeError(401, 'This model-cache server requires a token: send Authorization: Bearer <token> (HF_TOKEN for huggingface_hub)', undefined, challenge);
+      throw new ServeError(
+        401,
+        'This model-cache server requires a token: send Authorization: Bearer <token> (HF_TOKEN for huggingface_hub)',
+        undefined,
+        challenge,
+      );
     }
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (m === null || !timingSafeEqual(digest(m[1]!), expected)) {

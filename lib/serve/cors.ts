@@ -10,7 +10,19 @@ import { ServeError } from './errors';
 import type { Exchange } from './exchange';
 
 /** Response headers a page may read: what huggingface.js and transformers.js look at. */
-const EXPOSED = ['ETag', 'X-Repo-Commit', 'X-Linked-Size', 'X-Linked-Etag', 'Content-Range', 'Accept-Ranges', 'Content-Length', 'Link', 'X-Error-Code', 'X-Error-Message', 'X-Request-Id'].join(', ');
+const EXPOSED = [
+  'ETag',
+  'X-Repo-Commit',
+  'X-Linked-Size',
+  'X-Linked-Etag',
+  'Content-Range',
+  'Accept-Ranges',
+  'Content-Length',
+  'Link',
+  'X-Error-Code',
+  'X-Error-Message',
+  'X-Request-Id',
+].join(', ');
 const METHODS = 'GET, HEAD, POST, OPTIONS';
 /** How long a browser may cache a preflight answer. */
 const MAX_AGE_S = 600;
@@ -35,7 +47,9 @@ export function checkCorsOrigins(origins: readonly string[]): void {
       parsed = undefined;
     }
     if (parsed === undefined || parsed.origin !== o || !/^https?:$/.test(parsed.protocol)) {
-      throw new TypeError(`CORS origin must be * or an origin like https://app.example:8443 (scheme, host and port only), got ${JSON.stringify(o)}`);
+      throw new TypeError(
+        `CORS origin must be * or an origin like https://app.example:8443 (scheme, host and port only), got ${JSON.stringify(o)}`,
+      );
     }
   }
 }
@@ -60,7 +74,13 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
       if (ex.method !== 'OPTIONS' || ex.req.headers['access-control-request-method'] === undefined) return false;
       const origin = allowOrigin(ex);
       if (origin === undefined) {
-        ex.error(new ServeError(403, `CORS: origin ${String(ex.req.headers.origin).slice(0, 200)} is not allowed (model-cache serve --cors-origin)`, 'CorsOriginNotAllowed'));
+        ex.error(
+          new ServeError(
+            403,
+            `CORS: origin ${String(ex.req.headers.origin).slice(0, 200)} is not allowed (model-cache serve --cors-origin)`,
+            'CorsOriginNotAllowed',
+          ),
+        );
         return true;
       }
       const requested = ex.req.headers['access-control-request-headers'];

@@ -82,7 +82,13 @@ export function serveErrorFrom(err: unknown): ServeError {
       case 'HUB_RATE_LIMITED': {
         // Passed on so the client backs off (huggingface_hub retries a 429 after RateLimit t+1 s).
         const wait = err.retryAfter ?? 5;
-        return new ServeError(429, upstream, undefined, { ...headers, 'retry-after': String(wait), ratelimit: `"resolvers";r=0;t=${wait}` }, { cause: err });
+        return new ServeError(
+          429,
+          upstream,
+          undefined,
+          { ...headers, 'retry-after': String(wait), ratelimit: `"resolvers";r=0;t=${wait}` },
+          { cause: err },
+        );
       }
       case 'HUB_TIMEOUT':
         return new ServeError(504, upstream, undefined, headers, { cause: err });
@@ -96,7 +102,8 @@ export function serveErrorFrom(err: unknown): ServeError {
   if (err instanceof ModelCacheError) {
     if (err.code === 'CACHE_NOT_CACHED') return new ServeError(404, err.message, 'EntryNotFound', {}, { cause: err });
     // A download whose bytes failed verification: the upstream sent wrong bytes.
-    if (err.code === 'MC_ERR_HASH_MISMATCH' || err.code === 'MC_ERR_SIZE_MISMATCH') return new ServeError(502, `upstream: ${err.message}`, undefined, {}, { cause: err });
+    if (err.code === 'MC_ERR_HASH_MISMATCH' || err.code === 'MC_ERR_SIZE_MISMATCH')
+      return new ServeError(502, `upstream: ${err.message}`, undefined, {}, { cause: err });
   }
   if (err instanceof ModelStoreError) {
     // The cache itself failed, e.g. MC_ERR_CHECKSUM for a damaged chunk before the first byte was

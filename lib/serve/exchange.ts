@@ -64,7 +64,9 @@ export class Exchange {
       this.res.end();
       return;
     }
-    this.res.end(bytes, () => { this.count(bytes.length); });
+    this.res.end(bytes, () => {
+      this.count(bytes.length);
+    });
   }
 
   json(status: number, value: unknown, headers: OutgoingHttpHeaders = {}): void {
@@ -99,7 +101,9 @@ export class Exchange {
         res.off('close', onClose);
         resolve(ok);
       };
-      const onClose = (): void => { finish(false); };
+      const onClose = (): void => {
+        finish(false);
+      };
       res.on('close', onClose);
       res.write(chunk, (err) => {
         if (err == null) this.count(length);

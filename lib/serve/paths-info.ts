@@ -36,5 +36,8 @@ export async function pathsInfo(ex: Exchange, m: Manifest): Promise<void> {
   }
   const t = repoTree(m);
   const paths = pathsToAnswer(request.paths, (p) => t.files.has(p) || t.dirs.has(p));
-  ex.json(200, paths.map((p) => entryJson(m, t, p, request.expand)));
+  ex.json(
+    200,
+    paths.map((p) => entryJson(m, t, p, request.expand)),
+  );
 }

@@ -101,7 +101,11 @@ export function route(pathname: string): Route | undefined {
     for (const idLength of [2, 1]) {
       const rest = segments.slice(idLength);
       if (segments.length < idLength || (rest.length > 0 && !API_KEYWORDS.has(rest[0]!))) continue;
-      const base = { repo: repoOf(segments.slice(0, idLength)), before: '/api/models/', after: rest.length === 0 ? '' : `/${rest.join('/')}` };
+      const base = {
+        repo: repoOf(segments.slice(0, idLength)),
+        before: '/api/models/',
+        after: rest.length === 0 ? '' : `/${rest.join('/')}`,
+      };
       const found = apiRoute(base, rest);
       if (found !== undefined) return found;
     }

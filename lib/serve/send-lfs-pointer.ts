@@ -20,10 +20,17 @@ export function sendLfsPointer(ex: Exchange, commit: string, f: ManifestFile & {
   };
   const range = parseRange(ex.req.headers.range, body.length);
   if (range.kind === 'unsatisfiable') {
-    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, 'RangeNotSatisfiable', { ...headers, 'content-range': unsatisfiedContentRange(body.length) });
+    throw new ServeError(416, `Range not satisfiable: ${String(ex.req.headers.range).slice(0, 100)}`, 'RangeNotSatisfiable', {
+      ...headers,
+      'content-range': unsatisfiedContentRange(body.length),
+    });
   }
   if (range.kind === 'range') {
-    ex.send(206, { ...headers, 'content-range': contentRange(range.start, range.end, body.length) }, body.subarray(range.start, range.end + 1));
+    ex.send(
+      206,
+      { ...headers, 'content-range': contentRange(range.start, range.end, body.length) },
+      body.subarray(range.start, range.end + 1),
+    );
     return;
   }
   ex.send(200, headers, body);

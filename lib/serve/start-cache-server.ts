@@ -64,7 +64,13 @@ export interface CacheServer {
 
 const MAX_LOGGED_PATH = 300;
 
-async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | undefined, cors: CorsPolicy | undefined, fallbackOrigin: string): Promise<void> {
+async function dispatch(
+  ctx: ServeContext,
+  ex: Exchange,
+  check: TokenCheck | undefined,
+  cors: CorsPolicy | undefined,
+  fallbackOrigin: string,
+): Promise<void> {
   try {
     if (cors !== undefined) {
       ex.common = cors.headers(ex);
@@ -98,7 +104,12 @@ async function dispatch(ctx: ServeContext, ex: Exchange, check: TokenCheck | und
 /** A whole HTTP/1.1 error response as bytes, for a socket Node has not made a request of. */
 function rawErrorResponse(status: 400 | 431, message: string): string {
   const body = JSON.stringify(hubErrorBody(message));
-  const headers = { ...hubErrorHeaders(message, 'BadRequest'), 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), connection: 'close' };
+  const headers = {
+    ...hubErrorHeaders(message, 'BadRequest'),
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
   const lines = Object.entries(headers).map(([name, value]) => `${name}: ${String(value)}`);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.join('\r\n')}\r\n\r\n${body}`;
 }
@@ -116,11 +127,13 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
 /** Starts the server; resolves once it listens. */
 export async function startCacheServer(options: CacheServerOptions): Promise<CacheServer> {
   const { cache, host = '127.0.0.1', port = 0, token, pullThrough = false, log, corsOrigins = [] } = options;
-  if (typeof cache !== 'object' || cache === null || typeof cache.getManifest !== 'function') throw new TypeError('options.cache must be an open ModelCache');
+  if (typeof cache !== 'object' || cache === null || typeof cache.getManifest !== 'function')
+    throw new TypeError('options.cache must be an open ModelCache');
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`port must be an integer 0..65535, got ${port}`);
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) throw new TypeError('token must be a non-empty string');
   const check = token === undefined ? undefined : tokenCheck(token);
-  if (!Array.isArray(corsOrigins) || !corsOrigins.every((o) => typeof o === 'string')) throw new TypeError('corsOrigins must be an array of strings');
+  if (!Array.isArray(corsOrigins) || !corsOrigins.every((o) => typeof o === 'string'))
+    throw new TypeError('corsOrigins must be an array of strings');
   const cors = corsOrigins.length === 0 ? undefined : corsPolicy(corsOrigins);
 
   const closing = new AbortController();
@@ -161,7 +174,12 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
       socket.destroy();
       return;
     }
-    socket.end(rawErrorResponse(err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400, err.code === 'HPE_HEADER_OVERFLOW' ? 'Request header fields too large' : 'Bad request'));
+    socket.end(
+      rawErrorResponse(
+        err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400,
+        err.code === 'HPE_HEADER_OVERFLOW' ? 'Request header fields too large' : 'Bad request',
+      ),
+    );
   });
 
   const address = await listen(server, host, port);
@@ -178,7 +196,9 @@ export async function startCacheServer(options: CacheServerOptions): Promise<Cac
       closed ??= (async () => {
         closing.abort(new ServeError(503, 'The server is shutting down'));
         await new Promise<void>((done) => {
-          server.close(() => { done(); });
+          server.close(() => {
+            done();
+          });
           // close() alone waits for keep-alive and streaming connections; end them.
           server.closeAllConnections();
         });

@@ -4,7 +4,7 @@ import nodePath from 'node:path';
 import { Readable } from 'node:stream';
 import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
-import { invalidArgument, ModelStoreError } from '../errors';
+import { invalidArgument } from '../errors';
 import { FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
 import { UploadSession } from './upload-session';
 
@@ -401,7 +401,14 @@ export class ChunkStorage {
   /** Recomputes every chunk's CRC32C (off the JS thread) and reports damaged files. */
   async verify(): Promise<VerifyReport> {
     const r = await this[kNative].verify();
-    return { files: r.files, chunks: r.chunks, bytes: r.bytes, damagedBytes: r.damagedBytes, damaged: r.damaged, ok: r.damaged.length === 0 };
+    return {
+      files: r.files,
+      chunks: r.chunks,
+      bytes: r.bytes,
+      damagedBytes: r.damagedBytes,
+      damaged: r.damaged,
+      ok: r.damaged.length === 0,
+    };
   }
 
   /** Closes this handle (idempotent); later calls throw MC_ERR_CLOSED. Views stay valid until released. */

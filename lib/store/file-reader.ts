@@ -63,7 +63,7 @@ export class FileReader implements Disposable {
   // eslint-disable-next-line @typescript-eslint/require-await -- an async iterator by contract, for streams and sockets
   async *chunks(range: ReadRangeOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const { start, end } = resolveRange(this.info.size, range);
-    for (let pos = start; pos < end; ) {
+    for (let pos = start; pos < end;) {
       const next = Math.min(end, (Math.floor(pos / this.info.chunkSize) + 1) * this.info.chunkSize);
       const native = this.#handle();
       const view = native.view(pos, next - pos);

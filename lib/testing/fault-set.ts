@@ -45,8 +45,16 @@ export class FaultSet {
   }
 
   add(fault: HubFault): void {
-    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times >= 0)) throw new RangeError('fault.times must be a non-negative integer');
-    const on = fault.on === undefined ? (BYTE_FAULTS.has(fault.type) ? ['file', 'cdn'] : ALL_KINDS) : typeof fault.on === 'string' ? [fault.on] : fault.on;
+    if (fault.times !== undefined && !(Number.isInteger(fault.times) && fault.times >= 0))
+      throw new RangeError('fault.times must be a non-negative integer');
+    const on =
+      fault.on === undefined
+        ? BYTE_FAULTS.has(fault.type)
+          ? ['file', 'cdn']
+          : ALL_KINDS
+        : typeof fault.on === 'string'
+          ? [fault.on]
+          : fault.on;
     this.armed.push({
       fault,
       kinds: new Set(on as readonly HubRequestKind[]),

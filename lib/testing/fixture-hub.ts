@@ -5,7 +5,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
-import { directoryEntryJson, fileEntryJson, flag, hubErrorBody, hubErrorHeaders, linkedHeaders, modelInfoJson, parsePathsInfoBody, pathsToAnswer, quoteEtag, redirectBody, siblingJson, type HubFile, type PathsInfoRequest } from '../protocol';
+import {
+  directoryEntryJson,
+  fileEntryJson,
+  flag,
+  hubErrorBody,
+  hubErrorHeaders,
+  linkedHeaders,
+  modelInfoJson,
+  parsePathsInfoBody,
+  pathsToAnswer,
+  quoteEtag,
+  redirectBody,
+  siblingJson,
+  type HubFile,
+  type PathsInfoRequest,
+} from '../protocol';
 import { FaultSet, type FaultRequest } from './fault-set';
 import { RepoRegistry, type Commit, type Repo, type ServedFile } from './repo-registry';
 import { serveContent, type ByteFaults } from './serve-content';
@@ -302,20 +317,30 @@ export class FixtureHub {
       const prefix = '/api/models/';
       const suffix = rest.length === 0 ? '' : `/${rest.join('/')}`;
       if (rest.length === 0) return { kind: 'info', repoId, prefix, suffix, rev: undefined, path: undefined };
-      if (rest[0] === 'revision' && rest.length >= 2) return { kind: 'info', repoId, prefix, suffix, rev: decode(rest.slice(1).join('/')), path: undefined };
+      if (rest[0] === 'revision' && rest.length >= 2)
+        return { kind: 'info', repoId, prefix, suffix, rev: decode(rest.slice(1).join('/')), path: undefined };
       if (rest[0] === 'tree' && rest.length >= 2) {
         const { rev, rest: pathSegments } = splitRevision(rest.slice(1));
-        const path = pathSegments.filter((s) => s !== '').map(decode).join('/');
+        const path = pathSegments
+          .filter((s) => s !== '')
+          .map(decode)
+          .join('/');
         return { kind: 'tree', repoId, prefix, suffix, rev, path: path === '' ? undefined : path };
       }
-      if (rest[0] === 'paths-info' && rest.length >= 2) return { kind: 'paths-info', repoId, prefix, suffix, rev: decode(rest.slice(1).join('/')), path: undefined };
+      if (rest[0] === 'paths-info' && rest.length >= 2)
+        return { kind: 'paths-info', repoId, prefix, suffix, rev: decode(rest.slice(1).join('/')), path: undefined };
       return undefined;
     }
     if (pathname.startsWith('/api/resolve-cache/models/')) {
       const segments = pathname.slice('/api/resolve-cache/models/'.length).split('/');
       const at = [1, 2].find((i) => /^[0-9a-f]{40}$/.test(segments[i] ?? ''));
       if (at === undefined || segments.length <= at + 1) return undefined;
-      return { kind: 'file', repoId: segments.slice(0, at).join('/'), commit: segments[at] as string, path: decode(segments.slice(at + 1).join('/')) };
+      return {
+        kind: 'file',
+        repoId: segments.slice(0, at).join('/'),
+        commit: segments[at] as string,
+        path: decode(segments.slice(at + 1).join('/')),
+      };
     }
     const segments = pathname.slice(1).split('/');
     const at = segments[2] === 'resolve' ? 2 : segments[1] === 'resolve' ? 1 : undefined;
@@ -351,7 +376,12 @@ export class FixtureHub {
     if (rateLimit !== undefined) {
       const headers: OutgoingHttpHeaders = { ratelimit: `"${bucket}";r=0;t=${rateLimit.resetSeconds}` };
       if (rateLimit.retryAfter !== undefined) headers['retry-after'] = String(rateLimit.retryAfter);
-      ex.error(429, `You have exceeded our hourly quotas for action '${bucket}'. Retry in ${rateLimit.resetSeconds} seconds.`, undefined, headers);
+      ex.error(
+        429,
+        `You have exceeded our hourly quotas for action '${bucket}'. Retry in ${rateLimit.resetSeconds} seconds.`,
+        undefined,
+        headers,
+      );
       return true;
     }
     const status = this.faults.take('status', request);
@@ -374,7 +404,9 @@ export class FixtureHub {
       ex.bytes += n;
       this.stats.bytesServed += n;
     };
-    const writeHead = (status: number, headers: OutgoingHttpHeaders): void => { ex.writeHead(status, headers); };
+    const writeHead = (status: number, headers: OutgoingHttpHeaders): void => {
+      ex.writeHead(status, headers);
+    };
     const redirect = this.faults.take('redirect', request);
     if (redirect !== undefined) {
       let location = redirect.location;
@@ -440,11 +472,19 @@ export class FixtureHub {
     }
     if (gated && repo.gated !== false) {
       if (ex.token === undefined) {
-        ex.error(401, `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`, 'GatedRepo');
+        ex.error(
+          401,
+          `Access to model ${repo.id} is restricted. You must have access to it and be authenticated to access it. Please log in.`,
+          'GatedRepo',
+        );
         return undefined;
       }
       if (repo.gated === 'manual' && !repo.gatedAccess.has(ex.token)) {
-        ex.error(403, `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${this.endpoint}/${repo.id} to ask for access.`, 'GatedRepo');
+        ex.error(
+          403,
+          `Access to model ${repo.id} is restricted and you are not in the authorized list. Visit ${this.endpoint}/${repo.id} to ask for access.`,
+          'GatedRepo',
+        );
         return undefined;
       }
     }
@@ -477,7 +517,9 @@ export class FixtureHub {
   private async modelInfo(ex: Exchange, repo: Repo, commit: Commit, query: URLSearchParams): Promise<void> {
     const blobs = flag(query.get('blobs'));
     const files = [...commit.files.values()].sort((a, b) => a.path.localeCompare(b.path));
-    const siblings = await Promise.all(files.map(async (file) => (blobs ? siblingJson(await this.hubFile(file), true) : siblingJson(file, false))));
+    const siblings = await Promise.all(
+      files.map(async (file) => (blobs ? siblingJson(await this.hubFile(file), true) : siblingJson(file, false))),
+    );
     const info = modelInfoJson(
       {
         objectId: repo.objectId,
@@ -502,7 +544,13 @@ export class FixtureHub {
   /** A served file as the Hub describes it (its hashes are computed once, on first use). */
   private async hubFile(file: ServedFile): Promise<HubFile> {
     const hashes = await this.registry.hashesOf(file);
-    return { path: file.path, size: file.content.size, oid: hashes.oid, sha256: file.lfs ? hashes.sha256 : undefined, xetHash: hashes.xetHash };
+    return {
+      path: file.path,
+      size: file.content.size,
+      oid: hashes.oid,
+      sha256: file.lfs ? hashes.sha256 : undefined,
+      xetHash: hashes.xetHash,
+    };
   }
 
   private async entryJson(commit: Commit, path: string, expand: boolean): Promise<Record<string, unknown>> {
@@ -588,7 +636,13 @@ export class FixtureHub {
       // JSON file info only on explicit request (behaviour 22); clients must never ask for it.
       ex.json(
         200,
-        { hash: hashes.xetHash, etag: hashes.sha256, size: file.content.size, refreshUrl: `${this.endpoint}/api/models/${repo.id}/xet-read-token/${commit.sha}`, reconstructionUrl: `${this.cdnOrigin}/xet/reconstruction/${hashes.xetHash}` },
+        {
+          hash: hashes.xetHash,
+          etag: hashes.sha256,
+          size: file.content.size,
+          refreshUrl: `${this.endpoint}/api/models/${repo.id}/xet-read-token/${commit.sha}`,
+          reconstructionUrl: `${this.cdnOrigin}/xet/reconstruction/${hashes.xetHash}`,
+        },
         { 'content-type': XET_FILEINFO, 'x-repo-commit': commit.sha },
       );
       return;
@@ -667,7 +721,9 @@ export class FixtureHub {
       headers,
       faults,
       gzip,
-      writeHead: (status, h) => { ex.writeHead(status, h); },
+      writeHead: (status, h) => {
+        ex.writeHead(status, h);
+      },
       onBytes: (n) => {
         ex.bytes += n;
         this.stats.bytesServed += n;
@@ -726,7 +782,9 @@ export class FixtureHub {
     ex.path = blob.file.path;
     if (await this.requestFaults(ex, 'resolvers')) return;
     // An S3-style ETag: deliberately NOT the sha256 (behaviour 5).
-    const etag = `"${createHash('md5').update(m[1] as string).digest('hex')}"`;
+    const etag = `"${createHash('md5')
+      .update(m[1] as string)
+      .digest('hex')}"`;
     await this.serveBytes(ex, blob.file, { etag, 'last-modified': new Date(Date.parse('2024-06-01T12:00:00Z')).toUTCString() }, false);
   }
 }

@@ -32,7 +32,13 @@ function writeOrWait(res: ServerResponse, piece: Buffer | string): Promise<boole
 }
 
 function untilClosed(res: ServerResponse): Promise<void> {
-  return res.destroyed ? Promise.resolve() : new Promise((resolve) => res.once('close', () => { resolve(); }));
+  return res.destroyed
+    ? Promise.resolve()
+    : new Promise((resolve) =>
+        res.once('close', () => {
+          resolve();
+        }),
+      );
 }
 
 /** `[` then spaces, `bytes` in all (declared or chunked); with `stallAfterBytes`, silence from there on. */
@@ -76,7 +82,9 @@ function gzipBomb(inflatedBytes: number): Promise<Buffer> {
       const gzip = createGzip({ level: 9 });
       const out: Buffer[] = [];
       gzip.on('data', (b: Buffer) => out.push(b));
-      gzip.on('end', () => { resolve(Buffer.concat(out)); });
+      gzip.on('end', () => {
+        resolve(Buffer.concat(out));
+      });
       gzip.on('error', reject);
       const padding = Buffer.alloc(1024 * 1024, 0x20);
       let left = inflatedBytes;

@@ -8,7 +8,8 @@ import { BufferContent, SeededContent, lfsPointer, gitBlobHash, type ContentSour
 import type { HubFileSpec, HubRepoSpec, HubRevisionSpec } from './types';
 
 /** Extensions the Hub's default .gitattributes sends through LFS (plus .gguf and ONNX external data). */
-export const LFS_EXTENSIONS = /\.(?:7z|arrow|bin|bz2|ckpt|ftz|gguf|gz|h5|joblib|mlmodel|model|msgpack|npy|npz|onnx|onnx_data(?:_\d+)?|ot|parquet|pb|pickle|pkl|pt|pth|rar|safetensors|tar|tflite|tgz|wasm|xz|zip|zst)$/;
+export const LFS_EXTENSIONS =
+  /\.(?:7z|arrow|bin|bz2|ckpt|ftz|gguf|gz|h5|joblib|mlmodel|model|msgpack|npy|npz|onnx|onnx_data(?:_\d+)?|ot|parquet|pb|pickle|pkl|pt|pth|rar|safetensors|tar|tflite|tgz|wasm|xz|zip|zst)$/;
 
 /** The Hub's rule of thumb: large files and weight/archive extensions live in LFS. */
 export function isLfsByDefault(path: string, size: number, threshold = 10 * 1024 * 1024): boolean {
@@ -76,7 +77,8 @@ export class RepoRegistry {
   }
 
   private add(spec: HubRepoSpec): void {
-    if (this.repos.some((r) => r.id.toLowerCase() === spec.id.toLowerCase())) throw new TypeError(`Fixture repo ${spec.id} is declared twice`);
+    if (this.repos.some((r) => r.id.toLowerCase() === spec.id.toLowerCase()))
+      throw new TypeError(`Fixture repo ${spec.id} is declared twice`);
     const repo: Repo = {
       id: spec.id,
       objectId: sha1(`repo\0${spec.id}`).slice(0, 24),
@@ -135,7 +137,8 @@ export class RepoRegistry {
   }
 
   private servedFile(repo: Repo, spec: HubFileSpec): ServedFile {
-    const content = 'content' in spec ? new BufferContent(spec.content) : new SeededContent(spec.seed ?? `${repo.id}/${spec.path}`, spec.size);
+    const content =
+      'content' in spec ? new BufferContent(spec.content) : new SeededContent(spec.seed ?? `${repo.id}/${spec.path}`, spec.size);
     const lfs = spec.lfs ?? isLfsByDefault(spec.path, content.size, this.lfsThreshold);
     return { path: spec.path, content, lfs, xet: lfs && (spec.xet ?? repo.xet) };
   }

@@ -86,8 +86,12 @@ function write(res: ServerResponse, chunk: Buffer, done: () => void): Promise<bo
       res.off('close', onClose);
       resolve(ok);
     };
-    const onDrain = (): void => { done(true); };
-    const onClose = (): void => { done(false); };
+    const onDrain = (): void => {
+      done(true);
+    };
+    const onClose = (): void => {
+      done(false);
+    };
     res.on('drain', onDrain);
     res.on('close', onClose);
   });
@@ -218,7 +222,12 @@ export async function serveContent(params: ServeContentParams): Promise<void> {
         const wait = bucket.delayFor(length);
         if (wait > 0) await sleep(wait);
       }
-      if (!(await write(res, chunk, () => { releaseBuffer(buffer); }))) return;
+      if (
+        !(await write(res, chunk, () => {
+          releaseBuffer(buffer);
+        }))
+      )
+        return;
       sent += length;
       params.onBytes(length);
     }

@@ -15,7 +15,9 @@ const DEFAULT_LIFETIME_MS = 10 * 60 * 1000;
 
 function listen(server: Server, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => { reject(err); };
+    const onError = (err: Error): void => {
+      reject(err);
+    };
     server.once('error', onError);
     server.listen({ host, port: 0, exclusive: true }, () => {
       server.off('error', onError);
@@ -31,7 +33,9 @@ function closeServer(server: Server): Promise<void> {
       resolve();
       return;
     }
-    server.close(() => { resolve(); });
+    server.close(() => {
+      resolve();
+    });
     // close() waits for open connections; keep-alive and stalled ones would hold it forever.
     server.closeAllConnections();
   });
@@ -100,18 +104,25 @@ export async function startHubServer(options: HubServerOptions): Promise<HubServ
     endpoint: hub.endpoint,
     cdnOrigin: hub.cdnOrigin,
     tokens: hub.tokens,
-    setFaults: (faults: readonly HubFault[]) => { hub.faults.set(faults); },
-    addFault: (fault: HubFault) => { hub.faults.add(fault); },
+    setFaults: (faults: readonly HubFault[]) => {
+      hub.faults.set(faults);
+    },
+    addFault: (fault: HubFault) => {
+      hub.faults.add(fault);
+    },
     get stats(): HubServerStats {
       return hub.snapshot();
     },
-    resetStats: () => { hub.resetStats(); },
+    resetStats: () => {
+      hub.resetStats();
+    },
     commitOf: (repo: string, ref = 'main') => {
       const sha = hub.registry.get(repo).refs.get(ref);
       if (sha === undefined) throw new TypeError(`Fixture repo ${repo} has no ref ${ref}`);
       return sha;
     },
-    pushCommit: (repo, update) => hub.registry.commit(hub.registry.get(repo), update.ref ?? 'main', { files: update.files, rawTree: update.rawTree }),
+    pushCommit: (repo, update) =>
+      hub.registry.commit(hub.registry.get(repo), update.ref ?? 'main', { files: update.files, rawTree: update.rawTree }),
     fileHashes: async (repo, path, ref = 'main') => {
       const r = hub.registry.get(repo);
       const commit = hub.registry.resolve(r, ref);

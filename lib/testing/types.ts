@@ -90,8 +90,8 @@ interface FaultMatch {
 
 /** A misbehaviour to inject, switchable at runtime with `setFaults`. */
 export type HubFault = FaultMatch &
+  /** Answer this status with the Hub's error shape (`errorCode` as X-Error-Code, e.g. `GatedRepo`). */
   (
-    /** Answer this status with the Hub's error shape (`errorCode` as X-Error-Code, e.g. `GatedRepo`). */
     | { readonly type: 'status'; readonly status: number; readonly message?: string; readonly errorCode?: string }
     | { readonly type: 'rate-limit'; readonly resetSeconds: number; readonly retryAfter?: number | string }
     /** Close the connection after sending `afterBytes` bytes of the body (Content-Length says more). */

@@ -17,7 +17,14 @@
 import { isSharedFile } from './shared-file';
 import { ONNX_DTYPE_ORDER, parseOnnxExternalData, parseOnnxSession } from './parse-onnx-name';
 import { parseGgufName } from './parse-gguf-name';
-import { VARIANT_KINDS, type DetectedVariant, type OnnxComponent, type VariantDetection, type VariantFileInput, type VariantKind } from './types';
+import {
+  VARIANT_KINDS,
+  type DetectedVariant,
+  type OnnxComponent,
+  type VariantDetection,
+  type VariantFileInput,
+  type VariantKind,
+} from './types';
 
 export interface DetectVariantsParams {
   readonly files: readonly VariantFileInput[];
@@ -47,8 +54,10 @@ function parseWeights(path: string): { kind: VariantKind; tag: string } | undefi
   if ((m = new RegExp(`^(.+?)\\.safetensors\\.index${TAG}\\.json$`).exec(base)) !== null) {
     return { kind: 'safetensors', tag: m[1]?.startsWith('consolidated') === true ? 'consolidated' : (m[2] ?? '') };
   }
-  if ((m = new RegExp(`^(?:pytorch_model|diffusion_pytorch_model)${TAG}${SHARD}\\.bin$`).exec(base)) !== null) return { kind: 'pytorch', tag: m[1] ?? '' };
-  if ((m = new RegExp(`^(?:pytorch_model|diffusion_pytorch_model)\\.bin\\.index${TAG}\\.json$`).exec(base)) !== null) return { kind: 'pytorch', tag: m[1] ?? '' };
+  if ((m = new RegExp(`^(?:pytorch_model|diffusion_pytorch_model)${TAG}${SHARD}\\.bin$`).exec(base)) !== null)
+    return { kind: 'pytorch', tag: m[1] ?? '' };
+  if ((m = new RegExp(`^(?:pytorch_model|diffusion_pytorch_model)\\.bin\\.index${TAG}\\.json$`).exec(base)) !== null)
+    return { kind: 'pytorch', tag: m[1] ?? '' };
   if (/^tf_model(?:-\d{5}-of-\d{5})?\.h5$|^tf_model\.h5\.index\.json$/.test(base)) return { kind: 'tensorflow', tag: '' };
   if (/^flax_model(?:-\d{5}-of-\d{5})?\.msgpack$|^flax_model\.msgpack\.index\.json$/.test(base)) return { kind: 'flax', tag: '' };
   return undefined;
@@ -113,7 +122,12 @@ export function detectVariants(params: DetectVariantsParams): VariantDetection {
     const inside = paths.filter((p) => genaiDirOf(p) === dir && !DOC_FILE.test(p));
     variants.push(
       makeVariant(
-        { name: `genai/${dir === '' ? 'root' : dir}`, kind: 'onnx-genai', dtype: dir === '' ? 'default' : dir.slice(dir.lastIndexOf('/') + 1), weightFiles: inside },
+        {
+          name: `genai/${dir === '' ? 'root' : dir}`,
+          kind: 'onnx-genai',
+          dtype: dir === '' ? 'default' : dir.slice(dir.lastIndexOf('/') + 1),
+          weightFiles: inside,
+        },
         [],
       ),
     );
@@ -216,7 +230,13 @@ export function detectVariants(params: DetectVariantsParams): VariantDetection {
     const missing = missingShards(group.files);
     variants.push(
       makeVariant(
-        { name: `gguf/${label}`, kind: 'gguf', dtype: group.quant ?? label, weightFiles: group.files.sort(), ...(missing.length > 0 ? { missing } : {}) },
+        {
+          name: `gguf/${label}`,
+          kind: 'gguf',
+          dtype: group.quant ?? label,
+          weightFiles: group.files.sort(),
+          ...(missing.length > 0 ? { missing } : {}),
+        },
         [],
       ),
     );

@@ -18,7 +18,20 @@ const DTYPE_SUFFIXES: ReadonlyArray<readonly [suffix: string, dtype: string]> = 
 ];
 
 /** Order in which ONNX variants are listed (transformers.js's own dtype order, then the rest). */
-export const ONNX_DTYPE_ORDER: readonly string[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4', 'q2', 'q2f16', 'q1', 'q1f16'];
+export const ONNX_DTYPE_ORDER: readonly string[] = [
+  'fp32',
+  'fp16',
+  'q8',
+  'int8',
+  'uint8',
+  'q4',
+  'q4f16',
+  'bnb4',
+  'q2',
+  'q2f16',
+  'q1',
+  'q1f16',
+];
 
 // Optimum / sentence-transformers exports: graph optimisation levels O1-O4 and per-ISA int8 quants.
 const OPTIMUM_SUFFIX = /_(O[1-4]|q(?:u)?int8_(?:arm64|avx2|avx512_vnni|avx512))$/;
@@ -39,7 +52,8 @@ export function parseOnnxSession(path: string): OnnxSessionName | undefined {
     if (base.endsWith(suffix) && base.length > suffix.length) return { component: stem.slice(0, stem.length - suffix.length), dtype };
   }
   const optimum = OPTIMUM_SUFFIX.exec(base);
-  if (optimum !== null && optimum.index > 0) return { component: stem.slice(0, stem.length - optimum[0].length), dtype: optimum[1] as string };
+  if (optimum !== null && optimum.index > 0)
+    return { component: stem.slice(0, stem.length - optimum[0].length), dtype: optimum[1] as string };
   return base === '' ? undefined : { component: stem, dtype: 'fp32' };
 }
 

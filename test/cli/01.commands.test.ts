@@ -30,7 +30,14 @@ describe('model-cache CLI commands', () => {
   beforeAll(async () => {
     hub = await startHub([
       repo.spec,
-      { id: 'org/gated', gated: 'manual', files: [{ path: 'config.json', content: '{}' }, { path: 'model.onnx', size: 4096 }] },
+      {
+        id: 'org/gated',
+        gated: 'manual',
+        files: [
+          { path: 'config.json', content: '{}' },
+          { path: 'model.onnx', size: 4096 },
+        ],
+      },
       {
         id: 'org/tiny-gguf',
         files: [
@@ -45,7 +52,14 @@ describe('model-cache CLI commands', () => {
             }),
           },
         ],
-        refs: { v1: { files: [{ path: 'tiny-Q4_K_M.gguf', content: 'old' }, { path: 'NOTES.txt', content: 'version 1\n' }] } },
+        refs: {
+          v1: {
+            files: [
+              { path: 'tiny-Q4_K_M.gguf', content: 'old' },
+              { path: 'NOTES.txt', content: 'version 1\n' },
+            ],
+          },
+        },
       },
     ]);
     t = tmpDir('mc-cli-');
@@ -60,7 +74,8 @@ describe('model-cache CLI commands', () => {
   test('--help and --version exit 0; usage errors exit 2', async () => {
     const help = await cli(['--help'], env);
     expect(help.code).toBe(0);
-    for (const c of ['scan', 'pull', 'ls', 'info', 'cat', 'export', 'import-hf-cache', 'verify', 'rm', 'gc', 'serve', 'demo']) expect(help.stdout).toContain(c);
+    for (const c of ['scan', 'pull', 'ls', 'info', 'cat', 'export', 'import-hf-cache', 'verify', 'rm', 'gc', 'serve', 'demo'])
+      expect(help.stdout).toContain(c);
     expect((await cli(['pull', '--help'], env)).stdout).toMatch(/--quant <name>[\s\S]*--cache-dir/);
     expect((await cli(['--version'], env)).stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
 
@@ -89,14 +104,26 @@ describe('model-cache CLI commands', () => {
   test('scan --json: the manifest summary', async () => {
     const { code, doc } = await cliJson<ScanDocument>(['scan', DEMO], env);
     expect(code).toBe(0);
-    expect(doc).toMatchObject({ ok: true, repo: DEMO, revision: 'main', commit: hub.commitOf(DEMO), task: 'feature-extraction', library: 'transformers.js', gated: false, private: false, files: repo.files.length });
+    expect(doc).toMatchObject({
+      ok: true,
+      repo: DEMO,
+      revision: 'main',
+      commit: hub.commitOf(DEMO),
+      task: 'feature-extraction',
+      library: 'transformers.js',
+      gated: false,
+      private: false,
+      files: repo.files.length,
+    });
     expect(doc.bytes).toBe(repo.files.reduce((n, f) => n + f.content.length, 0));
     expect(doc.variants.map((v) => [v.name, v.dtype, v.status])).toEqual([
       ['onnx/fp32', 'fp32', 'available'],
       ['onnx/fp16', 'fp16', 'available'],
       ['onnx/q8', 'q8', 'available'],
     ]);
-    expect(doc.variants[0]!.files).toEqual(expect.arrayContaining(['onnx/model.onnx', 'onnx/model.onnx_data', 'tokenizer.json', 'config.json']));
+    expect(doc.variants[0]!.files).toEqual(
+      expect.arrayContaining(['onnx/model.onnx', 'onnx/model.onnx_data', 'tokenizer.json', 'config.json']),
+    );
     expect(doc.sharedFiles).toContain('tokenizer.json');
     expect(doc.otherFiles).toEqual(['README.md']);
     const human = await cli(['scan', DEMO], env);
@@ -122,7 +149,15 @@ describe('model-cache CLI commands', () => {
     expect(lines.slice(0, -1).every((l) => l.event === 'progress')).toBe(true);
     expect(progress.some((p) => p.path === 'onnx/model_fp16.onnx' && p.state === 'done' && p.loaded === p.total)).toBe(true);
     expect(progress.at(-1)).toMatchObject({ path: null, state: 'done', loaded: result.bytes, total: result.bytes });
-    expect(result).toMatchObject({ event: 'result', ok: true, repo: DEMO, commit: hub.commitOf(DEMO), variants: [{ name: 'onnx/fp16', status: 'downloaded' }], interrupted: false, alreadyStored: 0 });
+    expect(result).toMatchObject({
+      event: 'result',
+      ok: true,
+      repo: DEMO,
+      commit: hub.commitOf(DEMO),
+      variants: [{ name: 'onnx/fp16', status: 'downloaded' }],
+      interrupted: false,
+      alreadyStored: 0,
+    });
     expect(result.storedBytes).toBe(result.bytes);
     const fp16 = result.files.find((f) => f.path === 'onnx/model_fp16.onnx')!;
     expect(fp16.sha256).toBe(sha256(file('onnx/model_fp16.onnx')));
@@ -144,7 +179,9 @@ describe('model-cache CLI commands', () => {
     expect(r.stderr).toMatch(/^pull org\/tiny-embedder: 100% [\d.]+ KiB \/ [\d.]+ KiB \(4\/4 files\)$/m);
     const { doc } = await cliJson<LsRepoDocument>(['ls', DEMO], env);
     const paths = doc.files.map((f) => f.path);
-    expect(paths).toEqual(expect.arrayContaining(['README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']));
+    expect(paths).toEqual(
+      expect.arrayContaining(['README.md', 'config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']),
+    );
     const none = await cli(['pull', DEMO, '--include', '*.safetensors'], env);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('--include *.safetensors matches no file');
@@ -158,13 +195,22 @@ describe('model-cache CLI commands', () => {
 
     const { doc: files } = await cliJson<LsRepoDocument>(['ls', DEMO], env);
     const fp16 = files.files.find((f) => f.path === 'onnx/model_fp16.onnx')!;
-    expect(fp16).toMatchObject({ size: file('onnx/model_fp16.onnx').length, sha256: sha256(file('onnx/model_fp16.onnx')), variants: ['onnx/fp16'] });
+    expect(fp16).toMatchObject({
+      size: file('onnx/model_fp16.onnx').length,
+      sha256: sha256(file('onnx/model_fp16.onnx')),
+      variants: ['onnx/fp16'],
+    });
     expect(files.bytes).toBe(files.files.reduce((n, f) => n + f.size, 0));
 
     const { code, doc: info } = await cliJson<InfoDocument>(['info', DEMO], env);
     expect(code).toBe(0);
     expect(info).toMatchObject({ ok: true, repo: DEMO, revision: 'main', task: 'feature-extraction', gguf: [] });
-    expect(info.files.find((f) => f.path === 'onnx/model_fp16.onnx')).toEqual({ path: 'onnx/model_fp16.onnx', size: file('onnx/model_fp16.onnx').length, lfs: true, stored: true });
+    expect(info.files.find((f) => f.path === 'onnx/model_fp16.onnx')).toEqual({
+      path: 'onnx/model_fp16.onnx',
+      size: file('onnx/model_fp16.onnx').length,
+      lfs: true,
+      stored: true,
+    });
     expect(info.files.find((f) => f.path === 'onnx/model_quantized.onnx')!.stored).toBe(false);
     expect(info.variants.map((v) => v.status)).toEqual(['available', 'downloaded', 'available']);
 
@@ -176,12 +222,24 @@ describe('model-cache CLI commands', () => {
     const r = jsonLines<PullDocument>((await cli(['pull', 'org/tiny-gguf', '--json', '--quiet'], env)).stdout)[0]!;
     expect(r).toMatchObject({ ok: true, variants: [{ name: 'gguf/Q4_K_M', status: 'downloaded' }] });
     const { doc } = await cliJson<InfoDocument>(['info', 'org/tiny-gguf'], env);
-    expect(doc.gguf).toEqual([{ path: 'tiny-Q4_K_M.gguf', info: expect.objectContaining({ architecture: 'llama', name: 'Tiny', quantization: 'Q4_K_M', contextLength: 4096, blockCount: 2 }) }]);
+    expect(doc.gguf).toEqual([
+      {
+        path: 'tiny-Q4_K_M.gguf',
+        info: expect.objectContaining({ architecture: 'llama', name: 'Tiny', quantization: 'Q4_K_M', contextLength: 4096, blockCount: 2 }),
+      },
+    ]);
     const human = await cli(['info', 'org/tiny-gguf'], env);
     expect(human.stdout).toMatch(/tiny-Q4_K_M\.gguf: GGUF v3, llama, Tiny, Q4_K_M, context 4096, 2 layers/);
 
-    const old = jsonLines<PullDocument>((await cli(['pull', 'org/tiny-gguf', '--revision', 'v1', '--file', 'NOTES.txt', '--json', '--quiet'], env)).stdout)[0]!;
-    expect(old).toMatchObject({ ok: true, revision: 'v1', commit: hub.commitOf('org/tiny-gguf', 'v1'), files: [{ path: 'NOTES.txt', size: 10 }] });
+    const old = jsonLines<PullDocument>(
+      (await cli(['pull', 'org/tiny-gguf', '--revision', 'v1', '--file', 'NOTES.txt', '--json', '--quiet'], env)).stdout,
+    )[0]!;
+    expect(old).toMatchObject({
+      ok: true,
+      revision: 'v1',
+      commit: hub.commitOf('org/tiny-gguf', 'v1'),
+      files: [{ path: 'NOTES.txt', size: 10 }],
+    });
   });
 
   test('cat streams the bytes; a reader that goes away ends it quietly; a miss is downloaded', async () => {
@@ -218,9 +276,17 @@ describe('model-cache CLI commands', () => {
   test('errors: code, message and a one-line fix; exit 1', async () => {
     const offline = await cli(['--offline', 'pull', 'org/never-scanned', '--quant', 'fp32'], env);
     expect(offline.code).toBe(1);
-    expect(offline.stderr).toMatch(/^error CACHE_NOT_CACHED: Offline, and org\/never-scanned was never scanned.*\n {2}fix: run without --offline/m);
+    expect(offline.stderr).toMatch(
+      /^error CACHE_NOT_CACHED: Offline, and org\/never-scanned was never scanned.*\n {2}fix: run without --offline/m,
+    );
     const offlineJson = jsonLines<PullDocument>((await cli(['pull', 'org/never-scanned', '--offline', '--json'], env)).stdout);
-    expect(offlineJson).toEqual([expect.objectContaining({ event: 'result', ok: false, error: expect.objectContaining({ code: 'CACHE_NOT_CACHED', hint: expect.stringContaining('--offline') }) })]);
+    expect(offlineJson).toEqual([
+      expect.objectContaining({
+        event: 'result',
+        ok: false,
+        error: expect.objectContaining({ code: 'CACHE_NOT_CACHED', hint: expect.stringContaining('--offline') }),
+      }),
+    ]);
 
     const gated = await cli(['pull', 'org/gated', '--all'], env);
     expect(gated.code).toBe(1);

@@ -19,7 +19,16 @@ describe('pull: Ctrl-C, then resume', () => {
 
   beforeAll(async () => {
     hub = await startHub(
-      [{ id: REPO, pipelineTag: 'feature-extraction', files: [{ path: 'config.json', content: '{"model_type":"bert"}\n' }, { path: 'onnx/model.onnx', size: MODEL }] }],
+      [
+        {
+          id: REPO,
+          pipelineTag: 'feature-extraction',
+          files: [
+            { path: 'config.json', content: '{"model_type":"bert"}\n' },
+            { path: 'onnx/model.onnx', size: MODEL },
+          ],
+        },
+      ],
       [{ type: 'bandwidth', bytesPerSecond: 1 * MiB }],
     );
     t = tmpDir('mc-cli-int-');
@@ -42,7 +51,9 @@ describe('pull: Ctrl-C, then resume', () => {
     const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
     // Interrupt once the whole pull has a few MiB: several chunks durable, others half-way.
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`no progress: ${stdout}\n${stderr}`)); }, 30_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`no progress: ${stdout}\n${stderr}`));
+      }, 30_000);
       child.stdout!.on('data', (d: Buffer) => {
         stdout += d.toString();
         const total = jsonLines<PullProgressLine>(stdout.slice(0, stdout.lastIndexOf('\n') + 1)).filter((l) => l.path === null);

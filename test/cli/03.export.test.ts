@@ -42,7 +42,14 @@ describe('export', () => {
     const { code, doc } = await cliJson<ExportDocument>(['export', DEMO, dir, '--quant', 'fp32'], env);
     expect(code).toBe(0);
     expect(doc).toMatchObject({ ok: true, repo: DEMO, dir, layout: 'repo' });
-    expect(doc.files.map((f) => f.path).sort()).toEqual(['config.json', 'onnx/model.onnx', 'onnx/model.onnx_data', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json']);
+    expect(doc.files.map((f) => f.path).sort()).toEqual([
+      'config.json',
+      'onnx/model.onnx',
+      'onnx/model.onnx_data',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     for (const f of doc.files) {
       expect(['reflink', 'copy_file_range', 'copy']).toContain(f.method);
       expect(f.file).toBe(path.join(dir, f.path));
@@ -105,6 +112,10 @@ describe('export', () => {
     });
     if (res.status !== 0) throw new Error(`python failed (${res.status ?? res.signal}):\n${res.stderr}`);
     const py = JSON.parse(res.stdout) as { path: string; snapshot: string; sha256: string };
-    expect(py).toEqual({ path: path.join(root, 'snapshots', commit, 'onnx', 'model_quantized.onnx'), snapshot: path.join(root, 'snapshots', commit), sha256: hashes.sha256 });
+    expect(py).toEqual({
+      path: path.join(root, 'snapshots', commit, 'onnx', 'model_quantized.onnx'),
+      snapshot: path.join(root, 'snapshots', commit),
+      sha256: hashes.sha256,
+    });
   });
 });

@@ -20,7 +20,14 @@ async function snapshotDownload(endpoint: string, cacheDir: string, repo: string
   const script = `from huggingface_hub import snapshot_download\nsnapshot_download(${JSON.stringify(repo)}, allow_patterns=${JSON.stringify(patterns)})`;
   const child = spawn(PYTHON, ['-c', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { PATH: process.env.PATH, HOME: path.dirname(cacheDir), HF_ENDPOINT: endpoint, HF_HUB_CACHE: cacheDir, HF_HUB_DISABLE_TELEMETRY: '1', HF_HUB_DISABLE_PROGRESS_BARS: '1' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: path.dirname(cacheDir),
+      HF_ENDPOINT: endpoint,
+      HF_HUB_CACHE: cacheDir,
+      HF_HUB_DISABLE_TELEMETRY: '1',
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+    },
   });
   const res = await collect(child, 60_000);
   if (res.code !== 0) throw new Error(`snapshot_download failed (${res.code ?? res.signal}):\n${res.stderr}`);
@@ -35,7 +42,16 @@ describe('import-hf-cache', () => {
   const fp16 = ['config.json', 'onnx/model_fp16.onnx', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json'];
 
   beforeAll(async () => {
-    hub = await startHub([repo.spec, { id: 'org/other', files: [{ path: 'config.json', content: '{"other":true}\n' }, { path: 'weights.onnx', size: 300_000 }] }]);
+    hub = await startHub([
+      repo.spec,
+      {
+        id: 'org/other',
+        files: [
+          { path: 'config.json', content: '{"other":true}\n' },
+          { path: 'weights.onnx', size: 300_000 },
+        ],
+      },
+    ]);
     t = tmpDir('mc-cli-import-');
     hfCache = path.join(t.dir, 'hf-hub');
     // The fp16 and q8 variants (LFS models, regular configs), nothing of fp32.
@@ -61,7 +77,17 @@ describe('import-hf-cache', () => {
     expect(hub.stats.requests).toBe(0);
     expect(doc.dir).toBe(hfCache);
     const demo = doc.repos.find((r) => r.repo === DEMO)!;
-    expect(demo).toMatchObject({ commit: hub.commitOf(DEMO), revision: 'main', files: 6, stored: 6, linked: 0, present: 0, skipped: [], manifest: 'created', variantsDownloaded: ['onnx/fp16', 'onnx/q8'] });
+    expect(demo).toMatchObject({
+      commit: hub.commitOf(DEMO),
+      revision: 'main',
+      files: 6,
+      stored: 6,
+      linked: 0,
+      present: 0,
+      skipped: [],
+      manifest: 'created',
+      variantsDownloaded: ['onnx/fp16', 'onnx/q8'],
+    });
     const other = doc.repos.find((r) => r.repo === 'org/other')!;
     expect(other.files).toBe(1);
     expect(other.skipped).toEqual([{ path: 'weights.onnx', reason: expect.stringContaining('do not match its blob name') }]);
@@ -76,7 +102,11 @@ describe('import-hf-cache', () => {
     ]);
 
     const { doc: ls } = await cliJson<LsRepoDocument>(['ls', DEMO, '--offline'], env);
-    for (const f of ls.files) expect({ path: f.path, sha256: f.sha256 }).toEqual({ path: f.path, sha256: sha256(repo.files.find((x) => x.path === f.path)!.content) });
+    for (const f of ls.files)
+      expect({ path: f.path, sha256: f.sha256 }).toEqual({
+        path: f.path,
+        sha256: sha256(repo.files.find((x) => x.path === f.path)!.content),
+      });
     const { code: vcode, doc: verify } = await cliJson<VerifyDocument>(['verify', '--offline'], env);
     expect({ vcode, ok: verify.ok, files: verify.files }).toEqual({ vcode: 0, ok: true, files: 7 });
 
@@ -90,12 +120,18 @@ describe('import-hf-cache', () => {
     hub.resetStats();
     const r = await cli(['pull', DEMO, '--quant', 'fp16', '--json', '--quiet'], env);
     expect(r.code).toBe(0);
-    expect(jsonLines<PullDocument>(r.stdout)[0]).toMatchObject({ ok: true, alreadyStored: fp16.reduce((n, p) => n + repo.files.find((f) => f.path === p)!.content.length, 0) });
+    expect(jsonLines<PullDocument>(r.stdout)[0]).toMatchObject({
+      ok: true,
+      alreadyStored: fp16.reduce((n, p) => n + repo.files.find((f) => f.path === p)!.content.length, 0),
+    });
     expect(hub.stats.byKind.cdn + hub.stats.byKind.file).toBe(0); // listings only
     const fp32 = await cli(['pull', DEMO, '--quant', 'fp32', '--json', '--quiet'], env);
     expect(fp32.code).toBe(0);
     const result = jsonLines<PullDocument>(fp32.stdout)[0]!;
-    const weights = ['onnx/model.onnx', 'onnx/model.onnx_data'].reduce((n, p) => n + repo.files.find((f) => f.path === p)!.content.length, 0);
+    const weights = ['onnx/model.onnx', 'onnx/model.onnx_data'].reduce(
+      (n, p) => n + repo.files.find((f) => f.path === p)!.content.length,
+      0,
+    );
     expect(result.bytes - result.alreadyStored).toBe(weights); // only the two files the import lacked
   });
 });

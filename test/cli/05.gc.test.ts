@@ -22,8 +22,21 @@ describe('gc', () => {
 
   beforeAll(async () => {
     hub = await startHub([
-      { id: 'org/big', files: [{ path: 'config.json', content: '{}' }, { path: 'a.gguf', size: 24 * MiB }, { path: 'b.gguf', size: 16 * MiB }] },
-      { id: 'org/keep', files: [{ path: 'config.json', content: '{"keep":1}' }, { path: 'model.onnx', size: 3 * MiB + 5 }] },
+      {
+        id: 'org/big',
+        files: [
+          { path: 'config.json', content: '{}' },
+          { path: 'a.gguf', size: 24 * MiB },
+          { path: 'b.gguf', size: 16 * MiB },
+        ],
+      },
+      {
+        id: 'org/keep',
+        files: [
+          { path: 'config.json', content: '{"keep":1}' },
+          { path: 'model.onnx', size: 3 * MiB + 5 },
+        ],
+      },
     ]);
     t = tmpDir('mc-cli-gc-');
     cacheDir = path.join(t.dir, 'cache');
@@ -56,7 +69,14 @@ describe('gc', () => {
 
     const kept = await cliJson<GcDocument>(['gc', '--keep-partial', '--no-compact'], env);
     expect(kept.code).toBe(0);
-    expect(kept.doc).toMatchObject({ ok: true, uploadsRemoved: 0, uploadsKept: 1, leasesRemoved: 1, compacted: false, fileBytesBefore: null });
+    expect(kept.doc).toMatchObject({
+      ok: true,
+      uploadsRemoved: 0,
+      uploadsKept: 1,
+      leasesRemoved: 1,
+      compacted: false,
+      fileBytesBefore: null,
+    });
 
     const removed = await cliJson<GcDocument>(['gc', '--no-compact'], env);
     expect(removed.doc).toMatchObject({ uploadsRemoved: 1, uploadBytesRemoved: 2 * MiB, uploadsKept: 0, leasesRemoved: 0 });
@@ -74,7 +94,10 @@ describe('gc', () => {
 
     const { code: vcode, doc: verify } = await cliJson<VerifyDocument>(['verify'], env);
     expect({ vcode, ok: verify.ok, files: verify.files }).toEqual({ vcode: 0, ok: true, files: 2 });
-    const cat = spawn(process.execPath, [path.join(path.dirname(DIST), 'cli', 'main.js'), 'cat', 'org/keep', 'model.onnx'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const cat = spawn(process.execPath, [path.join(path.dirname(DIST), 'cli', 'main.js'), 'cat', 'org/keep', 'model.onnx'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const chunks: Buffer[] = [];
     cat.stdout.on('data', (d: Buffer) => chunks.push(d));
     expect(await new Promise((resolve) => cat.on('close', resolve))).toBe(0);
@@ -87,7 +110,11 @@ describe('gc', () => {
   test('refuses to compact while another process has the cache open (MC_ERR_BUSY), then works', async () => {
     const holder = spawn(
       process.execPath,
-      ['-e', `require(${JSON.stringify(DIST)}).ChunkStorage.open({ path: process.argv[1] }).then(() => { console.log('open'); setInterval(() => {}, 1000); });`, cacheDir],
+      [
+        '-e',
+        `require(${JSON.stringify(DIST)}).ChunkStorage.open({ path: process.argv[1] }).then(() => { console.log('open'); setInterval(() => {}, 1000); });`,
+        cacheDir,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     try {

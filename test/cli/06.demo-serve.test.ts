@@ -13,7 +13,9 @@ describe('demo', () => {
   beforeAll(() => {
     t = tmpDir('mc-cli-demo-');
   });
-  afterAll(() => { t.cleanup(); });
+  afterAll(() => {
+    t.cleanup();
+  });
 
   test('--json: one document, inference ok; the Hub environment is ignored; nothing left behind', async () => {
     // A Hub setting that would break any real download: the demo must not care.
@@ -29,7 +31,8 @@ describe('demo', () => {
     expect(doc.inference.tokens).toEqual(['[CLS]', 'the', 'cat', 'sat', 'on', 'the', 'mat', '.', '[SEP]']);
     // Shared words make the paraphrase closer than the unrelated sentence.
     expect(doc.inference.similarities[0]!.cosine).toBeGreaterThan(doc.inference.similarities[1]!.cosine);
-    for (const k of ['scanMs', 'pullMs', 'verifyMs', 'handoffUs', 'sessionMs', 'inferenceMs', 'totalMs'] as const) expect(doc.timings[k]).toBeGreaterThan(0);
+    for (const k of ['scanMs', 'pullMs', 'verifyMs', 'handoffUs', 'sessionMs', 'inferenceMs', 'totalMs'] as const)
+      expect(doc.timings[k]).toBeGreaterThan(0);
     expect(fs.readdirSync(t.dir).filter((n) => n.startsWith('model-cache-demo-'))).toEqual([]);
   });
 
@@ -44,7 +47,9 @@ describe('demo', () => {
     expect(r.stdout).toMatch(/^demo ok: model-cache-demo\/tiny-embedder onnx\/fp16 pulled, verified and run/m);
     expect(r.stdout).toMatch(/^timings: scan .* · handoff .* · session .* · inference /m);
     const { doc } = await cliJson<LsDocument>(['ls', '--cache-dir', cacheDir], env);
-    expect(doc.repos.map((x) => [x.repo, x.variants.find((v) => v.name === 'onnx/fp16')!.status])).toEqual([['model-cache-demo/tiny-embedder', 'downloaded']]);
+    expect(doc.repos.map((x) => [x.repo, x.variants.find((v) => v.name === 'onnx/fp16')!.status])).toEqual([
+      ['model-cache-demo/tiny-embedder', 'downloaded'],
+    ]);
     const bad = await cli(['demo', '--variant', 'int3'], env);
     expect(bad.code).toBe(2);
   });
@@ -68,13 +73,21 @@ describe('serve', () => {
   });
 
   /** Starts `serve` and resolves once its listening line is out. */
-  async function serve(args: string[]): Promise<{ child: ReturnType<typeof spawnCli>; ready: ServeListeningLine; done: Promise<{ code: number | null; lines: object[] }> }> {
+  async function serve(
+    args: string[],
+  ): Promise<{ child: ReturnType<typeof spawnCli>; ready: ServeListeningLine; done: Promise<{ code: number | null; lines: object[] }> }> {
     const child = spawnCli(['serve', '--json', ...args], env);
     let stdout = '';
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-    const done = new Promise<{ code: number | null; lines: object[] }>((resolve) => child.on('close', (code) => { resolve({ code, lines: jsonLines(stdout) }); }));
+    const done = new Promise<{ code: number | null; lines: object[] }>((resolve) =>
+      child.on('close', (code) => {
+        resolve({ code, lines: jsonLines(stdout) });
+      }),
+    );
     const ready = await new Promise<ServeListeningLine>((resolve, reject) => {
-      const timer = setTimeout(() => { reject(new Error(`serve did not start: ${stdout}`)); }, 20_000);
+      const timer = setTimeout(() => {
+        reject(new Error(`serve did not start: ${stdout}`));
+      }, 20_000);
       child.stdout!.on('data', () => {
         if (!stdout.includes('\n')) return;
         clearTimeout(timer);
@@ -86,7 +99,13 @@ describe('serve', () => {
 
   test('serves the cache over the Hub protocol; another model-cache pulls through it; SIGINT closes it', async () => {
     const { child, ready, done } = await serve(['--port', '0']);
-    expect(ready).toMatchObject({ event: 'listening', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), cacheDir: env.MODEL_CACHE_HOME, pullThrough: true, upstream: hub.endpoint });
+    expect(ready).toMatchObject({
+      event: 'listening',
+      url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+      cacheDir: env.MODEL_CACHE_HOME,
+      pullThrough: true,
+      upstream: hub.endpoint,
+    });
 
     // A second cache, whose Hub is the server: q8 is served from the first cache, fp16 pulled through.
     hub.resetStats();
@@ -111,7 +130,9 @@ describe('serve', () => {
     expect(ready.pullThrough).toBe(false);
     const anonymous = await fetch(`${ready.url}/api/models/${DEMO}`);
     expect(anonymous.status).toBe(401);
-    const authed = await fetch(`${ready.url}/api/models/${DEMO}`, { headers: { authorization: 'Bearer hf_serve_secret_token_000000000000' } });
+    const authed = await fetch(`${ready.url}/api/models/${DEMO}`, {
+      headers: { authorization: 'Bearer hf_serve_secret_token_000000000000' },
+    });
     expect(authed.status).toBe(200);
     child.kill('SIGTERM');
     expect((await done).code).toBe(0);

@@ -85,7 +85,9 @@ describe('export does not follow links it did not create', () => {
     fs.mkdirSync(root);
     fs.symlinkSync(outside, path.join(root, 'blobs'));
     const before = snapshot(outside);
-    await expect(exportFiles({ storage: cache.storage, repo: REPO, paths: VARIANT, dir: dest, layout: 'hf' })).rejects.toMatchObject({ code: 'EXPORT_UNSAFE_DESTINATION' });
+    await expect(exportFiles({ storage: cache.storage, repo: REPO, paths: VARIANT, dir: dest, layout: 'hf' })).rejects.toMatchObject({
+      code: 'EXPORT_UNSAFE_DESTINATION',
+    });
     expect(snapshot(outside)).toEqual(before);
 
     // A link at a blob's name, to a file of the right size outside: replaced, not taken as the blob.

@@ -15,8 +15,18 @@ describe('CLI and the Hub configuration', () => {
 
   beforeAll(async () => {
     hub = await startHub([
-      { id: 'org/small', files: [{ path: 'config.json', content: '{"a":1}\n' }, { path: 'model.onnx', size: 4096 }] },
-      { id: 'org/hostile', files: [{ path: 'config.json', content: '{}' }], rawTree: [{ type: 'file', oid: 'a'.repeat(40), size: 2, path: '../../escape.onnx' }] },
+      {
+        id: 'org/small',
+        files: [
+          { path: 'config.json', content: '{"a":1}\n' },
+          { path: 'model.onnx', size: 4096 },
+        ],
+      },
+      {
+        id: 'org/hostile',
+        files: [{ path: 'config.json', content: '{}' }],
+        rawTree: [{ type: 'file', oid: 'a'.repeat(40), size: 2, path: '../../escape.onnx' }],
+      },
     ]);
     t = tmpDir('mc-cli-hub-');
     tokenPath = path.join(t.dir, 'hf-home', 'token');

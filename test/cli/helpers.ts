@@ -27,10 +27,23 @@ export function startHub(repos: HubRepoSpec[], faults: HubFault[] = []): Promise
 export function cliEnv(cacheDir: string, endpoint: string | undefined, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('HF_') || k.startsWith('HUGGING') || k === 'TRANSFORMERS_OFFLINE' || k === 'MODEL_CACHE_HOME' || k === 'XDG_CACHE_HOME') continue;
+    if (
+      k.startsWith('HF_') ||
+      k.startsWith('HUGGING') ||
+      k === 'TRANSFORMERS_OFFLINE' ||
+      k === 'MODEL_CACHE_HOME' ||
+      k === 'XDG_CACHE_HOME'
+    )
+      continue;
     env[k] = v;
   }
-  return { ...env, HOME: path.join(cacheDir, '..'), MODEL_CACHE_HOME: cacheDir, ...(endpoint === undefined ? {} : { HF_ENDPOINT: endpoint }), ...extra };
+  return {
+    ...env,
+    HOME: path.join(cacheDir, '..'),
+    MODEL_CACHE_HOME: cacheDir,
+    ...(endpoint === undefined ? {} : { HF_ENDPOINT: endpoint }),
+    ...extra,
+  };
 }
 
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -43,7 +56,10 @@ export async function cli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60
 
 /** Runs with --json and parses stdout's single JSON document. */
 // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- callers name the document shape they expect
-export async function cliJson<T = Record<string, unknown>>(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; doc: T; stderr: string }> {
+export async function cliJson<T = Record<string, unknown>>(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; doc: T; stderr: string }> {
   const r = await cli([...args, '--json'], env);
   const lines = r.stdout.trim().split('\n');
   if (lines.length !== 1) throw new Error(`expected one JSON document from ${args.join(' ')}, got:\n${r.stdout}\n${r.stderr}`);

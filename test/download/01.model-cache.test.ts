@@ -39,7 +39,12 @@ describe('ModelCache: scan, download, serve', () => {
     // events: per file and per variant, each stream monotonic and ending done at its total
     const variantEvents = events.filter((e) => e.path === undefined);
     for (let i = 1; i < variantEvents.length; i++) expect(variantEvents[i]!.loaded).toBeGreaterThanOrEqual(variantEvents[i - 1]!.loaded);
-    expect(variantEvents.at(-1)).toMatchObject({ state: 'done', loaded: variant.totalSize, total: variant.totalSize, variant: 'onnx/q4f16' });
+    expect(variantEvents.at(-1)).toMatchObject({
+      state: 'done',
+      loaded: variant.totalSize,
+      total: variant.totalSize,
+      variant: 'onnx/q4f16',
+    });
     for (const p of variant.files) {
       const fileEvents = events.filter((e) => e.path === p);
       expect(fileEvents.at(-1)).toMatchObject({ state: 'done' });
@@ -121,7 +126,12 @@ describe('ModelCache: scan, download, serve', () => {
     const shared = { path: 'onnx/model_q4f16.onnx_data', size: 9 * MiB + 4099, seed: 'shared' };
     hub = await startHub(
       [{ path: 'config.json', content: '{}' }, { path: 'onnx/model_q4f16.onnx', size: MiB }, shared],
-      [{ id: 'org/fork', files: [{ path: 'config.json', content: '{"fork":1}' }, { path: 'onnx/model_q4f16.onnx', size: MiB, seed: 'f' }, shared] }],
+      [
+        {
+          id: 'org/fork',
+          files: [{ path: 'config.json', content: '{"fork":1}' }, { path: 'onnx/model_q4f16.onnx', size: MiB, seed: 'f' }, shared],
+        },
+      ],
     );
     cache.close();
     cache = await openCache(t.dir, hub);
@@ -138,7 +148,9 @@ describe('ModelCache: scan, download, serve', () => {
     const first = await cache.scanRepo(REPO);
     const oldHash = await hub.fileHashes(REPO, 'onnx/model_q4f16.onnx');
     const files = tinyFiles();
-    hub.pushCommit(REPO, { files: files.map((f) => (f.path === 'onnx/model_q4f16.onnx' ? { path: f.path, size: 3 * MiB, seed: 'v2' } : f)) });
+    hub.pushCommit(REPO, {
+      files: files.map((f) => (f.path === 'onnx/model_q4f16.onnx' ? { path: f.path, size: 3 * MiB, seed: 'v2' } : f)),
+    });
     await cache.downloadQuant(REPO, 'q4f16'); // still the scanned commit
     expect(cache.storage.fileInfo(REPO, 'onnx/model_q4f16.onnx')!.sha256).toBe(oldHash.sha256);
     const rescanned = await cache.scanRepo(REPO);

@@ -61,11 +61,14 @@ describe('downloads across processes', () => {
     const before = (await cache.getManifest(REPO))!.variants.find((v) => v.name === 'onnx/fp32')!;
     expect(before).toMatchObject({ status: 'failed', error: { code: 'DOWNLOAD_INTERRUPTED' } });
     expect(before.bytesDone).toBeGreaterThan(0);
-    const upload = ChunkStorage.native(cache.storage).listUploads().find((u) => u.size === MODEL_SIZE)!;
+    const upload = ChunkStorage.native(cache.storage)
+      .listUploads()
+      .find((u) => u.size === MODEL_SIZE)!;
     expect(upload.present.length).toBeGreaterThanOrEqual(3);
     // The manifest counts only what a crash keeps: stored files, durable chunks and pieces.
     const storedFiles = FP32_FILES.reduce((n, p) => n + (cache!.storage.fileInfo(REPO, p)?.size ?? 0), 0);
-    const durable = upload.present.reduce((n, i) => n + Math.min(MiB, MODEL_SIZE - i * MiB), 0) + upload.partial.reduce((n, p) => n + p.kept, 0);
+    const durable =
+      upload.present.reduce((n, i) => n + Math.min(MiB, MODEL_SIZE - i * MiB), 0) + upload.partial.reduce((n, p) => n + p.kept, 0);
     expect(before.bytesDone).toBeLessThanOrEqual(storedFiles + durable);
 
     await settle(hub); // the killed child's responses are logged once the server sees them closed
@@ -75,7 +78,9 @@ describe('downloads across processes', () => {
     const chunkLength = (i: number): number => Math.min(MiB, MODEL_SIZE - i * MiB);
     const missing = [...Array(Math.ceil(MODEL_SIZE / MiB)).keys()].filter((i) => !upload.present.includes(i));
     // Re-fetched: exactly the bytes not durable (chunks in flight or not started, less their pieces).
-    expect(bytesFor(hub, /^model\.onnx$/)).toBe(missing.reduce((n, i) => n + chunkLength(i), 0) - upload.partial.reduce((n, p) => n + p.kept, 0));
+    expect(bytesFor(hub, /^model\.onnx$/)).toBe(
+      missing.reduce((n, i) => n + chunkLength(i), 0) - upload.partial.reduce((n, p) => n + p.kept, 0),
+    );
     await expectFilesMatch(cache, hub, REPO, FP32_FILES);
   });
 
@@ -84,7 +89,8 @@ describe('downloads across processes', () => {
     const a = pull(t.dir, hub, 'fp32');
     const b = pull(t.dir, hub, 'onnx/fp32');
     const [ra, rb] = await Promise.all([a.done, b.done]);
-    const outcome = (r: typeof ra) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { status?: string; states?: string[]; error?: string };
+    const outcome = (r: typeof ra) =>
+      JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { status?: string; states?: string[]; error?: string };
     expect([ra.code, rb.code]).toEqual([0, 0]);
     expect(ra.stderr + rb.stderr).toBe('');
     const [oa, ob] = [outcome(ra), outcome(rb)];
@@ -93,7 +99,10 @@ describe('downloads across processes', () => {
     expect(bytesFor(hub, /^model\.onnx$/)).toBe(MODEL_SIZE);
     expect([...(oa.states ?? []), ...(ob.states ?? [])]).toContain('waiting');
     for (const r of [ra, rb]) {
-      const seen = r.stdout.split('\n').filter((l) => l.startsWith('progress ')).map((l) => Number(l.split(' ')[1]));
+      const seen = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('progress '))
+        .map((l) => Number(l.split(' ')[1]));
       for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]!);
     }
     cache = await openCache(t.dir, hub);

@@ -48,7 +48,14 @@ describe('handoff of downloaded variants', () => {
           files: [
             { path: 'tiny-Q4_K_M-00001-of-00002.gguf', content: writeGguf(meta(0), 3), lfs: true },
             { path: 'tiny-Q4_K_M-00002-of-00002.gguf', content: writeGguf(meta(1), 2), lfs: true },
-            { path: 'tiny-Q8_0.gguf', content: writeGguf({ 'general.architecture': { type: 'string', value: 'llama' }, 'general.file_type': { type: 'u32', value: 7 } }, 4), lfs: true },
+            {
+              path: 'tiny-Q8_0.gguf',
+              content: writeGguf(
+                { 'general.architecture': { type: 'string', value: 'llama' }, 'general.file_type': { type: 'u32', value: 7 } },
+                4,
+              ),
+              lfs: true,
+            },
           ],
         },
       ],

@@ -35,7 +35,10 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
   });
 
   test('a server that ignores Range and cuts every body: DOWNLOAD_BUDGET_EXHAUSTED, variant failed, bounded traffic, then silence', async () => {
-    hub.setFaults([{ type: 'ignore-range', path: 'model.onnx' }, { type: 'cut', afterBytes: 700_000, path: 'model.onnx' }]);
+    hub.setFaults([
+      { type: 'ignore-range', path: 'model.onnx' },
+      { type: 'cut', afterBytes: 700_000, path: 'model.onnx' },
+    ]);
     const started = performance.now();
     const err = await cache.downloadQuant(REPO, 'fp32').catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'ModelCacheError', code: 'DOWNLOAD_BUDGET_EXHAUSTED' });
@@ -55,13 +58,21 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
   });
 
   test('the CLI pull against that server ends: non-zero exit, the typed error, bounded traffic', async () => {
-    hub.setFaults([{ type: 'ignore-range', path: 'model.onnx' }, { type: 'cut', afterBytes: 700_000, path: 'model.onnx' }]);
+    hub.setFaults([
+      { type: 'ignore-range', path: 'model.onnx' },
+      { type: 'cut', afterBytes: 700_000, path: 'model.onnx' },
+    ]);
     const r = await cli(['pull', REPO, '--quant', 'fp32', '--json'], cliEnv(t.dir, hub.endpoint), 90_000);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/DOWNLOAD_BUDGET_EXHAUSTED/);
     const doc = jsonLines<{ event: string }>(r.stdout).at(-1);
     // The result says what the manifest says: the variant failed, with the error.
-    expect(doc).toMatchObject({ event: 'result', ok: false, error: { code: 'DOWNLOAD_BUDGET_EXHAUSTED' }, variants: [{ name: 'onnx/fp32', status: 'failed' }] });
+    expect(doc).toMatchObject({
+      event: 'result',
+      ok: false,
+      error: { code: 'DOWNLOAD_BUDGET_EXHAUSTED' },
+      variants: [{ name: 'onnx/fp32', status: 'failed' }],
+    });
     await settle(hub);
     expect(bytesFor(hub, /^model\.onnx$/)).toBeLessThanOrEqual(3 * MODEL_SIZE + 65536);
   });
@@ -92,7 +103,8 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
     });
     // Nothing lost: the next pull, with the server healthy, fetches only what was not kept.
     const kept = ChunkStorage.native(cache.storage).listUploads()[0]!;
-    const durable = kept.present.reduce((n, i) => n + Math.min(MiB, MODEL_SIZE - i * MiB), 0) + kept.partial.reduce((n, p) => n + p.kept, 0);
+    const durable =
+      kept.present.reduce((n, i) => n + Math.min(MiB, MODEL_SIZE - i * MiB), 0) + kept.partial.reduce((n, p) => n + p.kept, 0);
     expect(durable).toBeGreaterThan(1_000_000);
     hub.setFaults([]);
     hub.resetStats();

@@ -66,7 +66,14 @@ describe('verify --repair and pull repair damaged chunks', () => {
     const r = await cache.repair();
     expect(r.ok).toBe(true);
     const byPath = Object.fromEntries(r.files.map((f) => [f.path, f]));
-    expect(byPath[MODEL]).toMatchObject({ repaired: true, redownloaded: false, damagedChunks: [1, 4], damagedBytes: 2 * MiB, bytesFetched: 2 * MiB, error: null });
+    expect(byPath[MODEL]).toMatchObject({
+      repaired: true,
+      redownloaded: false,
+      damagedChunks: [1, 4],
+      damagedBytes: 2 * MiB,
+      bytesFetched: 2 * MiB,
+      error: null,
+    });
     expect(byPath[DATA]).toMatchObject({ repaired: true, damagedChunks: [9], damagedBytes: 4099, bytesFetched: 4099 });
     // The server's log agrees: exactly the damaged chunks' bytes went over the wire.
     expect(bytesFor(hub, /model\.onnx$/)).toBe(2 * MiB);
@@ -81,8 +88,15 @@ describe('verify --repair and pull repair damaged chunks', () => {
   test('more damage than the memory bound: chunks are fetched twice (check, then rewrite), same result', async () => {
     await damage({ [MODEL]: [0, 6] });
     hub.resetStats();
-    const r = await repairFiles({ native: ChunkStorage.native(cache.storage), hub: { endpoint: hub.endpoint, token: false, env: {} }, files: [{ repo: REPO, path: MODEL }], maxHeldBytes: 0 });
-    expect(r).toEqual([expect.objectContaining({ repaired: true, damagedChunks: [0, 6], damagedBytes: MiB + 123, bytesFetched: 2 * (MiB + 123) })]);
+    const r = await repairFiles({
+      native: ChunkStorage.native(cache.storage),
+      hub: { endpoint: hub.endpoint, token: false, env: {} },
+      files: [{ repo: REPO, path: MODEL }],
+      maxHeldBytes: 0,
+    });
+    expect(r).toEqual([
+      expect.objectContaining({ repaired: true, damagedChunks: [0, 6], damagedBytes: MiB + 123, bytesFetched: 2 * (MiB + 123) }),
+    ]);
     expect(bytesFor(hub, /model\.onnx$/)).toBe(2 * (MiB + 123));
     expect((await cache.verify()).ok).toBe(true);
     await expectFilesMatch(cache, hub, REPO, [MODEL]);
@@ -94,7 +108,13 @@ describe('verify --repair and pull repair damaged chunks', () => {
     const r = await cache.repair();
     expect(r.ok).toBe(false);
     expect(r.files).toEqual([
-      expect.objectContaining({ path: MODEL, repaired: false, damagedChunks: [2], bytesFetched: MiB, error: expect.objectContaining({ code: 'REPAIR_FAILED' }) as unknown }),
+      expect.objectContaining({
+        path: MODEL,
+        repaired: false,
+        damagedChunks: [2],
+        bytesFetched: MiB,
+        error: expect.objectContaining({ code: 'REPAIR_FAILED' }) as unknown,
+      }),
     ]);
     // Still the same damage, in the same place; the other files untouched.
     const check = await ChunkStorage.native(cache.storage).checkFile(REPO, MODEL);
@@ -137,7 +157,9 @@ describe('verify --repair and pull repair damaged chunks', () => {
     // with the size (old copies of the record in freed pages get it too; file records, which also hold the
     // sha256, have zeros after it).
     const db = fs.readFileSync(path.join(t.dir, 'model-cache.mdbx'));
-    const records = findInDb(t.dir, Buffer.from(sha256(content.get(MODEL)!), 'hex')).filter((at) => db.readUInt16LE(at + 32) === 1 && db.readUInt32LE(at + 36) === MiB);
+    const records = findInDb(t.dir, Buffer.from(sha256(content.get(MODEL)!), 'hex')).filter(
+      (at) => db.readUInt16LE(at + 32) === 1 && db.readUInt32LE(at + 36) === MiB,
+    );
     expect(records.length).toBeGreaterThan(0);
     for (const at of records) flipByte(t.dir, at + 32 + 24);
     cache = await openCache(t.dir, hub);
@@ -176,7 +198,16 @@ describe('verify --repair and pull repair damaged chunks', () => {
     expect(fixed.code).toBe(0);
     expect(fixed.doc).toMatchObject({ ok: true, damaged: [], damagedBytes: 0 });
     expect(fixed.doc.repair).toEqual([
-      { repo: REPO, path: MODEL, damagedChunks: [5], damagedBytes: MiB, bytesFetched: MiB, redownloaded: false, repaired: true, error: null } satisfies RepairDocument,
+      {
+        repo: REPO,
+        path: MODEL,
+        damagedChunks: [5],
+        damagedBytes: MiB,
+        bytesFetched: MiB,
+        redownloaded: false,
+        repaired: true,
+        error: null,
+      } satisfies RepairDocument,
     ]);
     expect(bytesFor(hub, /model\.onnx$/)).toBe(MiB);
     cache = await openCache(t.dir, hub);

@@ -51,7 +51,13 @@ describe('variant status: one way to downloaded', () => {
   test('file by file + markStoredVariants records what downloadQuant records, GGUF summary included', async () => {
     const a = await fresh();
     const viaQuant = (await a.downloadQuant(GGUF_REPO, 'Q4_K_M')).variant;
-    expect(viaQuant.gguf).toMatchObject({ architecture: 'llama', name: 'Tiny', quantization: 'Q4_K_M', contextLength: 4096, blockCount: 2 });
+    expect(viaQuant.gguf).toMatchObject({
+      architecture: 'llama',
+      name: 'Tiny',
+      quantization: 'Q4_K_M',
+      contextLength: 4096,
+      blockCount: 2,
+    });
 
     const b = await fresh();
     const m = await b.scanRepo(GGUF_REPO);

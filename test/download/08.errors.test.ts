@@ -32,23 +32,34 @@ describe('errors of stopped downloads are typed', () => {
     });
   }
 
-  test.each(['downloadFile', 'fetchFile', 'downloadQuant'] as const)('%s aborted by the caller: HubError HUB_ABORTED with the reason as cause', async (method) => {
-    await cache.scanRepo(REPO);
-    const ac = new AbortController();
-    const run =
-      method === 'downloadQuant' ? cache.downloadQuant(REPO, 'q4f16', { signal: ac.signal }) : cache[method](REPO, 'onnx/model.onnx', { signal: ac.signal });
-    const err = run.then(() => null, (e: unknown) => e);
-    await started(cache);
-    ac.abort(); // no reason: the signal's reason is a DOMException without a string code
-    const e = await err;
-    expect(e).toBeInstanceOf(HubError);
-    expect(e).toMatchObject({ code: 'HUB_ABORTED' });
-    expect((e as Error).cause).toBe(ac.signal.reason);
-  });
+  test.each(['downloadFile', 'fetchFile', 'downloadQuant'] as const)(
+    '%s aborted by the caller: HubError HUB_ABORTED with the reason as cause',
+    async (method) => {
+      await cache.scanRepo(REPO);
+      const ac = new AbortController();
+      const run =
+        method === 'downloadQuant'
+          ? cache.downloadQuant(REPO, 'q4f16', { signal: ac.signal })
+          : cache[method](REPO, 'onnx/model.onnx', { signal: ac.signal });
+      const err = run.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      await started(cache);
+      ac.abort(); // no reason: the signal's reason is a DOMException without a string code
+      const e = await err;
+      expect(e).toBeInstanceOf(HubError);
+      expect(e).toMatchObject({ code: 'HUB_ABORTED' });
+      expect((e as Error).cause).toBe(ac.signal.reason);
+    },
+  );
 
   test('close() during a download: HUB_ABORTED caused by ModelStoreError MC_ERR_CLOSED; later calls MC_ERR_CLOSED', async () => {
     await cache.scanRepo(REPO);
-    const err = cache.downloadFile(REPO, 'onnx/model.onnx').then(() => null, (e: unknown) => e);
+    const err = cache.downloadFile(REPO, 'onnx/model.onnx').then(
+      () => null,
+      (e: unknown) => e,
+    );
     await started(cache);
     cache.close();
     const e = await err;
@@ -57,7 +68,10 @@ describe('errors of stopped downloads are typed', () => {
     const cause = (e as Error).cause;
     expect(cause).toBeInstanceOf(ModelStoreError);
     expect(cause).toMatchObject({ code: 'MC_ERR_CLOSED', errno: -32003 });
-    const later = await cache.downloadFile(REPO, 'onnx/model.onnx').then(() => null, (x: unknown) => x);
+    const later = await cache.downloadFile(REPO, 'onnx/model.onnx').then(
+      () => null,
+      (x: unknown) => x,
+    );
     expect(later).toBeInstanceOf(ModelStoreError);
     expect(later).toMatchObject({ code: 'MC_ERR_CLOSED' });
     expect(later).toBeInstanceOf(ModelCacheError);

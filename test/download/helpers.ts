@@ -43,7 +43,13 @@ export function sha256(b: Uint8Array): string {
 }
 
 /** Checks every file of a variant against the server's hashes. */
-export async function expectFilesMatch(cache: ModelCache, hub: HubServer, repo: string, paths: readonly string[], ref?: string): Promise<void> {
+export async function expectFilesMatch(
+  cache: ModelCache,
+  hub: HubServer,
+  repo: string,
+  paths: readonly string[],
+  ref?: string,
+): Promise<void> {
   for (const p of paths) {
     const view = cache.getFile(repo, p);
     if (view === null) throw new Error(`${p} is not cached`);

@@ -8,7 +8,22 @@ import path from 'node:path';
 import type { HubServer } from '../../lib/testing';
 import { startHubServer } from '../../lib/testing';
 import { tmpDir } from '../helpers/tmp';
-import { checkCache, cliEnv, copyCache, cliSupports, errorCode, expectedHashes, faultRepo, FULL, rng, runCli, sha256, spawnCli, writeResult, type CacheCheck } from './harness';
+import {
+  checkCache,
+  cliEnv,
+  copyCache,
+  cliSupports,
+  errorCode,
+  expectedHashes,
+  faultRepo,
+  FULL,
+  rng,
+  runCli,
+  sha256,
+  spawnCli,
+  writeResult,
+  type CacheCheck,
+} from './harness';
 import { collect, type ChildResult } from '../helpers/child';
 
 const REPO = faultRepo('org/fault-model');
@@ -63,8 +78,30 @@ async function settledFileBytes(hub: HubServer): Promise<number> {
 }
 
 /** How often a point is passed in one pull of the fixture repo (about): nth is drawn up to it. */
-const NTH_MAX: Readonly<Record<string, number>> = { 'chunk.reserved': 9, 'chunk.before_commit': 9, 'chunk.after_commit': 9, 'txn.before_commit': 16, 'txn.after_commit': 16, 'upload.before_commit': 6, 'upload.after_commit': 6, 'doc.before_commit': 4, 'doc.after_commit': 4, 'compact.before_rename': 1, 'materialize.before_rename': 3 };
-const PULL_POINTS = ['chunk.reserved', 'chunk.before_commit', 'chunk.after_commit', 'txn.before_commit', 'txn.after_commit', 'upload.before_commit', 'upload.after_commit', 'doc.before_commit', 'doc.after_commit'];
+const NTH_MAX: Readonly<Record<string, number>> = {
+  'chunk.reserved': 9,
+  'chunk.before_commit': 9,
+  'chunk.after_commit': 9,
+  'txn.before_commit': 16,
+  'txn.after_commit': 16,
+  'upload.before_commit': 6,
+  'upload.after_commit': 6,
+  'doc.before_commit': 4,
+  'doc.after_commit': 4,
+  'compact.before_rename': 1,
+  'materialize.before_rename': 3,
+};
+const PULL_POINTS = [
+  'chunk.reserved',
+  'chunk.before_commit',
+  'chunk.after_commit',
+  'txn.before_commit',
+  'txn.after_commit',
+  'upload.before_commit',
+  'upload.after_commit',
+  'doc.before_commit',
+  'doc.after_commit',
+];
 
 describe('fault campaign: kill points', () => {
   let hub: HubServer;
@@ -93,7 +130,15 @@ describe('fault campaign: kill points', () => {
       if (k.problems.length > 0) o.failures++;
       if (k.killed && k.refetched !== null) o.refetched.push(k.refetched);
     }
-    writeResult('kill-points', { seed: r.seed, full: FULL, durationMs: Date.now() - startedAt, kills: killed.length, byOp, notes, records });
+    writeResult('kill-points', {
+      seed: r.seed,
+      full: FULL,
+      durationMs: Date.now() - startedAt,
+      kills: killed.length,
+      byOp,
+      notes,
+      records,
+    });
   });
 
   test(
@@ -116,7 +161,15 @@ describe('fault campaign: kill points', () => {
         const problems = problemsOf(c);
         if (c.durableBytes < durable) problems.push(`stored bytes went back: ${durable} -> ${c.durableBytes}`);
         if (!killed && res.code !== 0) problems.push(`pull failed without a kill (${res.code}): ${res.stderr.slice(0, 300)}`);
-        records.push({ op: 'pull', how: describeKill(kill), killed, durableBefore: durable, durableAfter: c.durableBytes, refetched: Math.max(0, fetched - (c.durableBytes - durable)), problems });
+        records.push({
+          op: 'pull',
+          how: describeKill(kill),
+          killed,
+          durableBefore: durable,
+          durableAfter: c.durableBytes,
+          refetched: Math.max(0, fetched - (c.durableBytes - durable)),
+          problems,
+        });
         durable = c.durableBytes;
         if (killed) kills++;
         else {
@@ -171,23 +224,59 @@ describe('fault campaign: kill points', () => {
         const bad: string[] = [];
         for (const f of REPO.files ?? []) {
           const p = path.join(out, f.path);
-          if (fs.existsSync(p) && sha256(fs.readFileSync(p)) !== hashes.get(`${REPO.id}/${f.path}`)) bad.push(`exported ${f.path} has wrong bytes`);
+          if (fs.existsSync(p) && sha256(fs.readFileSync(p)) !== hashes.get(`${REPO.id}/${f.path}`))
+            bad.push(`exported ${f.path} has wrong bytes`);
         }
         return bad;
       };
       const cases: OpCase[] = [
-        { op: 'gc', args: () => ['gc', '--no-compact', '--json'], points: ['txn.before_commit', 'txn.after_commit', 'upload.abort.before_commit'], prepare: (n) => fromTemplate(n, 'gc') },
-        { op: 'compact', args: () => ['gc', '--json'], points: ['compact.before_rename', 'txn.after_commit'], prepare: (n) => fromTemplate(n, 'compact') },
-        { op: 'rm', args: (_d, n) => (n % 2 === 0 ? ['rm', REPO.id, '--json'] : ['rm', REPO.id, '--quant', 'q4f16', '--json']), points: ['delete_file.before_commit', 'delete_file.after_commit', 'doc.before_commit', 'doc.after_commit', 'txn.after_commit'], prepare: (n) => fromTemplate(n, 'rm') },
+        {
+          op: 'gc',
+          args: () => ['gc', '--no-compact', '--json'],
+          points: ['txn.before_commit', 'txn.after_commit', 'upload.abort.before_commit'],
+          prepare: (n) => fromTemplate(n, 'gc'),
+        },
+        {
+          op: 'compact',
+          args: () => ['gc', '--json'],
+          points: ['compact.before_rename', 'txn.after_commit'],
+          prepare: (n) => fromTemplate(n, 'compact'),
+        },
+        {
+          op: 'rm',
+          args: (_d, n) => (n % 2 === 0 ? ['rm', REPO.id, '--json'] : ['rm', REPO.id, '--quant', 'q4f16', '--json']),
+          points: ['delete_file.before_commit', 'delete_file.after_commit', 'doc.before_commit', 'doc.after_commit', 'txn.after_commit'],
+          prepare: (n) => fromTemplate(n, 'rm'),
+        },
         {
           op: 'import-hf-cache',
           args: () => ['import-hf-cache', hfDir, '--offline', '--json'],
-          points: ['chunk.reserved', 'chunk.after_commit', 'upload.before_commit', 'upload.after_commit', 'doc.before_commit', 'doc.after_commit'],
+          points: [
+            'chunk.reserved',
+            'chunk.after_commit',
+            'upload.before_commit',
+            'upload.after_commit',
+            'doc.before_commit',
+            'doc.after_commit',
+          ],
           prepare: (n) => path.join(t.dir, `import-${n}`),
         },
-        { op: 'export', args: (_d, n) => ['export', REPO.id, path.join(t.dir, `export-out-${n}`), '--quant', 'fp32', '--json'], points: ['materialize.before_rename'], prepare: (n) => fromTemplate(n, 'export'), after: (_d, n) => exportCheck(n) },
+        {
+          op: 'export',
+          args: (_d, n) => ['export', REPO.id, path.join(t.dir, `export-out-${n}`), '--quant', 'fp32', '--json'],
+          points: ['materialize.before_rename'],
+          prepare: (n) => fromTemplate(n, 'export'),
+          after: (_d, n) => exportCheck(n),
+        },
         ...(repair
-          ? [{ op: 'verify --repair', args: () => ['verify', '--repair', '--json'], points: ['chunk.after_commit', 'upload.after_commit', 'txn.after_commit'], prepare: (n: number) => fromTemplate(n, 'repair') }]
+          ? [
+              {
+                op: 'verify --repair',
+                args: () => ['verify', '--repair', '--json'],
+                points: ['chunk.after_commit', 'upload.after_commit', 'txn.after_commit'],
+                prepare: (n: number) => fromTemplate(n, 'repair'),
+              },
+            ]
           : []),
       ];
       const perOp = FULL ? 5 : 1;
@@ -195,7 +284,13 @@ describe('fault campaign: kill points', () => {
         for (let n = 0; n < perOp; n++) {
           const dir = c.prepare(n);
           const env = cliEnv(dir, hub.endpoint);
-          const kill: Kill = n % 2 === 1 || c.points.length === 0 ? { delayMs: r.int(300, 1500) } : { point: c.points[Math.floor(n / 2) % c.points.length]!, nth: r.int(1, Math.min(2, NTH_MAX[c.points[Math.floor(n / 2) % c.points.length]!] ?? 2)) };
+          const kill: Kill =
+            n % 2 === 1 || c.points.length === 0
+              ? { delayMs: r.int(300, 1500) }
+              : {
+                  point: c.points[Math.floor(n / 2) % c.points.length]!,
+                  nth: r.int(1, Math.min(2, NTH_MAX[c.points[Math.floor(n / 2) % c.points.length]!] ?? 2)),
+                };
           const before = fs.existsSync(dir) ? (await checkCache(dir, hashes)).durableBytes : 0;
           const { killed, res } = await runKilled(c.args(dir, n), env, kill);
           const problems: string[] = [];
@@ -212,7 +307,15 @@ describe('fault campaign: kill points', () => {
             const fin = await checkCache(dir, hashes);
             problems.push(...problemsOf(fin).map((p) => `after completing: ${p}`));
             if (c.after) problems.push(...c.after(dir, n).map((p) => `after completing: ${p}`));
-            records.push({ op: c.op, how: describeKill(kill), killed, durableBefore: before, durableAfter: chk.durableBytes, refetched: null, problems });
+            records.push({
+              op: c.op,
+              how: describeKill(kill),
+              killed,
+              durableBefore: before,
+              durableAfter: chk.durableBytes,
+              refetched: null,
+              problems,
+            });
           } else {
             records.push({ op: c.op, how: describeKill(kill), killed, durableBefore: before, durableAfter: 0, refetched: null, problems });
           }

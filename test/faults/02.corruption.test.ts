@@ -11,7 +11,22 @@ import { startHubServer } from '../../lib/testing';
 import { collect } from '../helpers/child';
 import { PYTHON } from '../helpers/python';
 import { DIST, tmpDir } from '../helpers/tmp';
-import { checkCache, CLI, cliEnv, copyCache, cliSupports, expectedHashes, faultRepo, FULL, mdbxChk, PYTHON_DIR, rng, runCli, sha256, writeResult } from './harness';
+import {
+  checkCache,
+  CLI,
+  cliEnv,
+  copyCache,
+  cliSupports,
+  expectedHashes,
+  faultRepo,
+  FULL,
+  mdbxChk,
+  PYTHON_DIR,
+  rng,
+  runCli,
+  sha256,
+  writeResult,
+} from './harness';
 
 // Full size in the published run; half in `npm test` (every big file still spans 1-2 chunks).
 const REPO = faultRepo('org/fault-model', FULL ? 1 : 0.5);
@@ -49,7 +64,8 @@ interface ChunkLoc {
 /** Runs a child, returns its single JSON document, or a crash description. */
 async function childJson(cmd: string, args: string[]): Promise<{ doc: Record<string, unknown> | null; crash: string | null }> {
   const res = await collect(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }), 180_000);
-  if (res.signal !== null || (res.code !== 0 && res.code !== 1)) return { doc: null, crash: `${path.basename(cmd)} ${res.signal ?? `exit ${res.code}`}: ${res.stderr.slice(-300)}` };
+  if (res.signal !== null || (res.code !== 0 && res.code !== 1))
+    return { doc: null, crash: `${path.basename(cmd)} ${res.signal ?? `exit ${res.code}`}: ${res.stderr.slice(-300)}` };
   try {
     return { doc: JSON.parse(res.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>, crash: null };
   } catch {
@@ -58,8 +74,14 @@ async function childJson(cmd: string, args: string[]): Promise<{ doc: Record<str
 }
 
 /** `cat` through the CLI, as bytes. */
-async function catBytes(cacheDir: string, p: string): Promise<{ code: number | null; signal: string | null; body: Buffer; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'cat', REPO.id, p, '--offline'], { env: cliEnv(cacheDir, undefined), stdio: ['ignore', 'pipe', 'pipe'] });
+async function catBytes(
+  cacheDir: string,
+  p: string,
+): Promise<{ code: number | null; signal: string | null; body: Buffer; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, 'cat', REPO.id, p, '--offline'], {
+    env: cliEnv(cacheDir, undefined),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const parts: Buffer[] = [];
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => parts.push(d));
@@ -121,13 +143,15 @@ describe('fault campaign: corruption', () => {
           const h = at - PAYLOAD_OFFSET;
           if (h >= 0 && db.subarray(h, h + 4).equals(HEADER_MAGIC) && db.readUInt32LE(h + 16) === i) found.push(at);
         }
-        if (found.length !== 1) throw new Error(`chunk ${i} of ${p} found behind a chunk header ${found.length} times in the database, not once`);
+        if (found.length !== 1)
+          throw new Error(`chunk ${i} of ${p} found behind a chunk header ${found.length} times in the database, not once`);
         const at = found[0]!;
         chunks.push({ path: p, index: i, payload: at, len: Math.min(CS, content.length - i * CS) });
       }
     }
     // B-tree pages: branch or leaf pages (page header flags at +10, own page number at +16), outside payloads.
-    const inPayload = (pg: number): boolean => chunks.some((c) => pg * PAGE + PAGE > c.payload - PAYLOAD_OFFSET && pg * PAGE < c.payload + c.len);
+    const inPayload = (pg: number): boolean =>
+      chunks.some((c) => pg * PAGE + PAGE > c.payload - PAYLOAD_OFFSET && pg * PAGE < c.payload + c.len);
     btreePages = [];
     for (let pg = 3; pg * PAGE + PAGE <= db.length; pg++) {
       const flags = db.readUInt16LE(pg * PAGE + 10);
@@ -139,9 +163,32 @@ describe('fault campaign: corruption', () => {
   afterAll(async () => {
     await hub.close();
     t.cleanup();
-    const byKind: Record<string, { trials: number; damagedChunks: number; detected: number; wrongReads: number; wrongBytes: number; errorsByCode: Record<string, number>; crashes: number; repaired: number; repairTried: number }> = {};
+    const byKind: Record<
+      string,
+      {
+        trials: number;
+        damagedChunks: number;
+        detected: number;
+        wrongReads: number;
+        wrongBytes: number;
+        errorsByCode: Record<string, number>;
+        crashes: number;
+        repaired: number;
+        repairTried: number;
+      }
+    > = {};
     for (const tr of trials) {
-      const k = (byKind[tr.kind] ??= { trials: 0, damagedChunks: 0, detected: 0, wrongReads: 0, wrongBytes: 0, errorsByCode: {}, crashes: 0, repaired: 0, repairTried: 0 });
+      const k = (byKind[tr.kind] ??= {
+        trials: 0,
+        damagedChunks: 0,
+        detected: 0,
+        wrongReads: 0,
+        wrongBytes: 0,
+        errorsByCode: {},
+        crashes: 0,
+        repaired: 0,
+        repairTried: 0,
+      });
       k.trials++;
       k.damagedChunks += tr.damaged.length;
       k.detected += tr.detectedByVerify.length;
@@ -151,7 +198,8 @@ describe('fault campaign: corruption', () => {
           k.wrongReads++;
           k.wrongBytes += rd.wrongBytes ?? 0;
         }
-        if (rd.outcome === 'error') k.errorsByCode[`${rd.via}: ${rd.code ?? '?'}`] = (k.errorsByCode[`${rd.via}: ${rd.code ?? '?'}`] ?? 0) + 1;
+        if (rd.outcome === 'error')
+          k.errorsByCode[`${rd.via}: ${rd.code ?? '?'}`] = (k.errorsByCode[`${rd.via}: ${rd.code ?? '?'}`] ?? 0) + 1;
       }
       if (tr.repaired !== null) {
         k.repairTried++;
@@ -159,7 +207,10 @@ describe('fault campaign: corruption', () => {
       }
     }
     const wrongByPath: Record<string, number> = {};
-    for (const tr of trials) for (const rd of tr.reads) if (rd.outcome === 'wrong') wrongByPath[`${tr.kind} via ${rd.via}`] = (wrongByPath[`${tr.kind} via ${rd.via}`] ?? 0) + (rd.wrongBytes ?? 0);
+    for (const tr of trials)
+      for (const rd of tr.reads)
+        if (rd.outcome === 'wrong')
+          wrongByPath[`${tr.kind} via ${rd.via}`] = (wrongByPath[`${tr.kind} via ${rd.via}`] ?? 0) + (rd.wrongBytes ?? 0);
     writeResult('corruption', { seed: r.seed, full: FULL, durationMs: Date.now() - startedAt, byKind, wrongByPath, notes, trials });
   });
 
@@ -196,10 +247,30 @@ describe('fault campaign: corruption', () => {
     }
     fs.closeSync(fd);
 
-    const trial: Trial = { kind, damaged, detectedByVerify: [], chk: await mdbxChk(dir), openError: null, reads: [], crashes: [], repaired: null };
-    const probe = await childJson(process.execPath, [path.join(__dirname, 'children', 'probe-reads.js'), DIST, dir, golden, REPO.id, ...BIG]);
+    const trial: Trial = {
+      kind,
+      damaged,
+      detectedByVerify: [],
+      chk: await mdbxChk(dir),
+      openError: null,
+      reads: [],
+      crashes: [],
+      repaired: null,
+    };
+    const probe = await childJson(process.execPath, [
+      path.join(__dirname, 'children', 'probe-reads.js'),
+      DIST,
+      dir,
+      golden,
+      REPO.id,
+      ...BIG,
+    ]);
     if (probe.crash !== null) trial.crashes.push(probe.crash);
-    const doc = probe.doc as { open: string | null; verify: { ok: boolean; damaged: (string | null)[] } | { error: string } | null; reads: ReadOutcome[] } | null;
+    const doc = probe.doc as {
+      open: string | null;
+      verify: { ok: boolean; damaged: (string | null)[] } | { error: string } | null;
+      reads: ReadOutcome[];
+    } | null;
     if (doc !== null) {
       trial.openError = doc.open;
       if (doc.verify !== null && 'damaged' in doc.verify) {
@@ -215,7 +286,8 @@ describe('fault campaign: corruption', () => {
       }
       trial.reads.push(...(doc.reads ?? []));
     }
-    if (kind === 'btree' && trial.chk !== null && !trial.detectedByVerify.some((d) => d.startsWith('('))) trial.detectedByVerify.push('(mdbx_chk)');
+    if (kind === 'btree' && trial.chk !== null && !trial.detectedByVerify.some((d) => d.startsWith('(')))
+      trial.detectedByVerify.push('(mdbx_chk)');
 
     const py = await childJson(PYTHON, [path.join(__dirname, 'children', 'probe_reads.py'), PYTHON_DIR, dir, golden, REPO.id, ...BIG]);
     if (py.crash !== null) trial.crashes.push(py.crash);
@@ -229,14 +301,26 @@ describe('fault campaign: corruption', () => {
     else if (cat.code === 0) {
       const wrong = diffBytes(cat.body, want);
       trial.reads.push({ path: target, via: 'cat', outcome: wrong ? 'wrong' : 'ok', wrongBytes: wrong });
-    } else trial.reads.push({ path: target, via: 'cat', outcome: 'error', code: /\b[A-Z][A-Z0-9_]{3,}\b/.exec(cat.stderr)?.[0] ?? `exit ${cat.code}` });
+    } else
+      trial.reads.push({
+        path: target,
+        via: 'cat',
+        outcome: 'error',
+        code: /\b[A-Z][A-Z0-9_]{3,}\b/.exec(cat.stderr)?.[0] ?? `exit ${cat.code}`,
+      });
     const out = path.join(t.dir, `${kind}-${n}-export`);
     const ex = await runCli(['export', REPO.id, out, '--file', target, '--offline', '--json'], cliEnv(dir, undefined));
     if (ex.signal !== null) trial.crashes.push(`export ${ex.signal}`);
     else if (ex.code === 0) {
       const wrong = diffBytes(fs.readFileSync(path.join(out, target)), want);
       trial.reads.push({ path: target, via: 'export', outcome: wrong ? 'wrong' : 'ok', wrongBytes: wrong });
-    } else trial.reads.push({ path: target, via: 'export', outcome: 'error', code: /"code":"([^"]+)"/.exec(ex.stdout)?.[1] ?? `exit ${ex.code}` });
+    } else
+      trial.reads.push({
+        path: target,
+        via: 'export',
+        outcome: 'error',
+        code: /"code":"([^"]+)"/.exec(ex.stdout)?.[1] ?? `exit ${ex.code}`,
+      });
 
     if (repair) {
       const rep = await runCli(['verify', '--repair', '--json'], cliEnv(dir, hub.endpoint));
@@ -260,9 +344,20 @@ describe('fault campaign: corruption', () => {
       }
       const chunkTrials = trials.filter((x) => x.kind !== 'btree');
       const undetected = chunkTrials.flatMap((x) => x.damaged.filter((p) => !x.detectedByVerify.includes(p)).map((p) => `${x.kind}: ${p}`));
-      const wrong = trials.flatMap((x) => x.reads.filter((rd) => rd.outcome === 'wrong').map((rd) => `${x.kind} via ${rd.via}: ${rd.path} (${rd.wrongBytes} wrong bytes)`));
-      const untyped = trials.flatMap((x) => x.reads.filter((rd) => rd.outcome === 'error' && (rd.code ?? '').startsWith('untyped')).map((rd) => `${x.kind} via ${rd.via}: ${rd.code}`));
-      expect({ crashes: trials.flatMap((x) => x.crashes), undetected, wrong, untyped }).toEqual({ crashes: [], undetected: [], wrong: [], untyped: [] });
+      const wrong = trials.flatMap((x) =>
+        x.reads.filter((rd) => rd.outcome === 'wrong').map((rd) => `${x.kind} via ${rd.via}: ${rd.path} (${rd.wrongBytes} wrong bytes)`),
+      );
+      const untyped = trials.flatMap((x) =>
+        x.reads
+          .filter((rd) => rd.outcome === 'error' && (rd.code ?? '').startsWith('untyped'))
+          .map((rd) => `${x.kind} via ${rd.via}: ${rd.code}`),
+      );
+      expect({ crashes: trials.flatMap((x) => x.crashes), undetected, wrong, untyped }).toEqual({
+        crashes: [],
+        undetected: [],
+        wrong: [],
+        untyped: [],
+      });
     },
     FULL ? 1_800_000 : 300_000,
   );

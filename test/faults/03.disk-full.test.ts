@@ -76,7 +76,15 @@ describe('fault campaign: disk full', () => {
     result.errorCode = errorCode(full);
     result.stderr = full.stderr.slice(0, 400);
     const afterFull = await checkCache(cache, hashes);
-    result.afterFull = { chk: afterFull.chk, verifyOk: afterFull.verifyOk, problems: afterFull.verifyProblems, wrongFiles: afterFull.wrongFiles, badDownloaded: afterFull.badDownloaded, openError: afterFull.openError, durableBytes: afterFull.durableBytes };
+    result.afterFull = {
+      chk: afterFull.chk,
+      verifyOk: afterFull.verifyOk,
+      problems: afterFull.verifyProblems,
+      wrongFiles: afterFull.wrongFiles,
+      badDownloaded: afterFull.badDownloaded,
+      openError: afterFull.openError,
+      durableBytes: afterFull.durableBytes,
+    };
 
     // Free the space; the pull resumes from what it kept and completes.
     fs.rmSync(ballast);
@@ -86,13 +94,30 @@ describe('fault campaign: disk full', () => {
     const total = (BIG.files ?? []).reduce((n, f) => n + ('size' in f ? f.size : Buffer.byteLength(f.content)), 0);
     result.resume = { exit: resumed.signal ?? resumed.code, fetched, total, errorCode: resumed.code === 0 ? null : errorCode(resumed) };
     const end = await checkCache(cache, hashes);
-    result.end = { chk: end.chk, verifyOk: end.verifyOk, problems: end.verifyProblems, wrongFiles: end.wrongFiles, badDownloaded: end.badDownloaded };
+    result.end = {
+      chk: end.chk,
+      verifyOk: end.verifyOk,
+      problems: end.verifyProblems,
+      wrongFiles: end.wrongFiles,
+      badDownloaded: end.badDownloaded,
+    };
 
     expect({ signal: full.signal, failed: full.code !== 0 }).toEqual({ signal: null, failed: true });
     expect(['MC_ERR_DISK_FULL', 'ENOSPC']).toContain(result.errorCode);
-    expect({ open: afterFull.openError, chk: afterFull.chk, verify: afterFull.verifyProblems, wrong: afterFull.wrongFiles, bad: afterFull.badDownloaded }).toEqual({ open: null, chk: null, verify: [], wrong: [], bad: [] });
+    expect({
+      open: afterFull.openError,
+      chk: afterFull.chk,
+      verify: afterFull.verifyProblems,
+      wrong: afterFull.wrongFiles,
+      bad: afterFull.badDownloaded,
+    }).toEqual({ open: null, chk: null, verify: [], wrong: [], bad: [] });
     expect(resumed.code).toBe(0);
-    expect({ chk: end.chk, verify: end.verifyProblems, wrong: end.wrongFiles, bad: end.badDownloaded }).toEqual({ chk: null, verify: [], wrong: [], bad: [] });
+    expect({ chk: end.chk, verify: end.verifyProblems, wrong: end.wrongFiles, bad: end.badDownloaded }).toEqual({
+      chk: null,
+      verify: [],
+      wrong: [],
+      bad: [],
+    });
     // Resumed, not restarted: less than the whole repo came over the wire again.
     expect(fetched).toBeLessThan(total);
   }, 300_000);

@@ -10,7 +10,19 @@ import { startHubServer } from '../../lib/testing';
 import { collect, waitForLine, type ChildResult } from '../helpers/child';
 import { PYTHON } from '../helpers/python';
 import { DIST, ROOT, tmpDir } from '../helpers/tmp';
-import { checkCache, cliEnv, errorCode, expectedHashes, faultRepo, FULL, peakRss, PYTHON_DIR, runCli, spawnCli, writeResult } from './harness';
+import {
+  checkCache,
+  cliEnv,
+  errorCode,
+  expectedHashes,
+  faultRepo,
+  FULL,
+  peakRss,
+  PYTHON_DIR,
+  runCli,
+  spawnCli,
+  writeResult,
+} from './harness';
 
 const SECONDS = Number(process.env.MODEL_CACHE_SOAK_SECONDS ?? (FULL ? 1800 : 120));
 const A = faultRepo('org/soak-a', 0.4);
@@ -30,7 +42,14 @@ function parseSummary(name: string, r: ChildResult): ReaderSummary {
   try {
     return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as ReaderSummary;
   } catch {
-    return { reads: 0, bytes: 0, wrong: 0, wrongDetail: [], errors: { [`${name} crashed: ${r.signal ?? `exit ${r.code}`} ${r.stderr.slice(-200)}`]: 1 }, maxRssBytes: 0 };
+    return {
+      reads: 0,
+      bytes: 0,
+      wrong: 0,
+      wrongDetail: [],
+      errors: { [`${name} crashed: ${r.signal ?? `exit ${r.code}`} ${r.stderr.slice(-200)}`]: 1 },
+      maxRssBytes: 0,
+    };
   }
 }
 
@@ -92,14 +111,43 @@ describe('fault campaign: multi-process soak', () => {
       const url = (JSON.parse(await waitForLine(serve, /"event":"listening"/, 60_000)) as { url: string }).url;
       const remaining = (): number => Math.max(1, Math.round((deadline - Date.now()) / 1000));
       const clients = collect(
-        track('http clients', spawn(process.execPath, [path.join(__dirname, 'children', 'soak-clients.js'), path.join(ROOT, 'node_modules', 'undici'), url, expectedPath, String(remaining()), String(CLIENTS)], { stdio: ['ignore', 'pipe', 'pipe'] })),
+        track(
+          'http clients',
+          spawn(
+            process.execPath,
+            [
+              path.join(__dirname, 'children', 'soak-clients.js'),
+              path.join(ROOT, 'node_modules', 'undici'),
+              url,
+              expectedPath,
+              String(remaining()),
+              String(CLIENTS),
+            ],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          ),
+        ),
         (SECONDS + 300) * 1000,
       );
       const nodeReader = collect(
-        track('node reader', spawn(process.execPath, [path.join(__dirname, 'children', 'soak-reader.js'), DIST, cache, expectedPath, String(remaining()), '3'], { stdio: ['ignore', 'pipe', 'pipe'] })),
+        track(
+          'node reader',
+          spawn(
+            process.execPath,
+            [path.join(__dirname, 'children', 'soak-reader.js'), DIST, cache, expectedPath, String(remaining()), '3'],
+            { stdio: ['ignore', 'pipe', 'pipe'] },
+          ),
+        ),
         (SECONDS + 300) * 1000,
       );
-      const pyReader = collect(track('python reader', spawn(PYTHON, [path.join(__dirname, 'children', 'soak_reader.py'), PYTHON_DIR, cache, expectedPath, String(remaining())], { stdio: ['ignore', 'pipe', 'pipe'] })), (SECONDS + 300) * 1000);
+      const pyReader = collect(
+        track(
+          'python reader',
+          spawn(PYTHON, [path.join(__dirname, 'children', 'soak_reader.py'), PYTHON_DIR, cache, expectedPath, String(remaining())], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+          }),
+        ),
+        (SECONDS + 300) * 1000,
+      );
 
       let round = 0;
       const loops = [
@@ -113,9 +161,14 @@ describe('fault campaign: multi-process soak', () => {
         if (round % 3 === 1) return ['rm', round % 2 === 0 ? A.id : B.id, '--json'];
         return ['rm', A.id, '--quant', 'fp16', '--json'];
       };
-      if (process.env.MODEL_CACHE_SOAK_MAINTENANCE !== '0') loops.push(cliLoop('maintenance', maintenance, Math.max(2000, (SECONDS * 1000) / 20)));
+      if (process.env.MODEL_CACHE_SOAK_MAINTENANCE !== '0')
+        loops.push(cliLoop('maintenance', maintenance, Math.max(2000, (SECONDS * 1000) / 20)));
       await Promise.all(loops);
-      const readers = { 'http clients': parseSummary('http clients', await clients), 'node reader': parseSummary('node reader', await nodeReader), 'python reader': parseSummary('python reader', await pyReader) };
+      const readers = {
+        'http clients': parseSummary('http clients', await clients),
+        'node reader': parseSummary('node reader', await nodeReader),
+        'python reader': parseSummary('python reader', await pyReader),
+      };
       rss.serve = Math.max(rss.serve ?? 0, peakRss(serve.pid));
       serve.kill('SIGTERM');
       const served = await serveDone;
@@ -134,18 +187,31 @@ describe('fault campaign: multi-process soak', () => {
         durationMs: Date.now() - startedAt,
         clients: CLIENTS,
         ops,
-        reads: Object.fromEntries(Object.entries(readers).map(([k, s]) => [k, { reads: s.reads, bytes: s.bytes, wrong: s.wrong, wrongDetail: s.wrongDetail }])),
+        reads: Object.fromEntries(
+          Object.entries(readers).map(([k, s]) => [k, { reads: s.reads, bytes: s.bytes, wrong: s.wrong, wrongDetail: s.wrongDetail }]),
+        ),
         wrongReads: wrong,
         errors,
         crashes,
         peakRssBytes: rss,
         dbBytes,
-        end: { chk: end.chk, verifyOk: end.verifyOk, problems: end.verifyProblems, wrongFiles: end.wrongFiles, badDownloaded: end.badDownloaded },
+        end: {
+          chk: end.chk,
+          verifyOk: end.verifyOk,
+          problems: end.verifyProblems,
+          wrongFiles: end.wrongFiles,
+          badDownloaded: end.badDownloaded,
+        },
       });
       const untyped = Object.keys(errors).filter((k) => k.includes('untyped'));
       expect({ wrong, crashes, untyped }).toEqual({ wrong: 0, crashes: [], untyped: [] });
       expect(Object.values(readers).every((s) => s.reads > 0)).toBe(true);
-      expect({ chk: end.chk, verify: end.verifyProblems, wrongFiles: end.wrongFiles, bad: end.badDownloaded }).toEqual({ chk: null, verify: [], wrongFiles: [], bad: [] });
+      expect({ chk: end.chk, verify: end.verifyProblems, wrongFiles: end.wrongFiles, bad: end.badDownloaded }).toEqual({
+        chk: null,
+        verify: [],
+        wrongFiles: [],
+        bad: [],
+      });
     },
     (SECONDS + 600) * 1000,
   );

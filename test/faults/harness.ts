@@ -26,7 +26,12 @@ export function writeResult(name: string, data: unknown): void {
 }
 
 /** A seeded random source, so a failing run can be replayed with MODEL_CACHE_FAULTS_SEED. */
-export function rng(seed = Number(process.env.MODEL_CACHE_FAULTS_SEED ?? Date.now() % 1_000_000)): { seed: number; next: () => number; int: (lo: number, hi: number) => number; pick: <T>(a: readonly T[]) => T } {
+export function rng(seed = Number(process.env.MODEL_CACHE_FAULTS_SEED ?? Date.now() % 1_000_000)): {
+  seed: number;
+  next: () => number;
+  int: (lo: number, hi: number) => number;
+  pick: <T>(a: readonly T[]) => T;
+} {
   let x = (seed * 2654435761) >>> 0 || 1;
   const next = (): number => {
     x ^= x << 13;
@@ -58,10 +63,23 @@ export function faultRepo(id = 'org/fault-model', scale = 1): HubRepoSpec {
 export function cliEnv(cacheDir: string, endpoint: string | undefined, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith('HF_') || k.startsWith('HUGGING') || k.startsWith('MODEL_CACHE') || k === 'TRANSFORMERS_OFFLINE' || k === 'XDG_CACHE_HOME') continue;
+    if (
+      k.startsWith('HF_') ||
+      k.startsWith('HUGGING') ||
+      k.startsWith('MODEL_CACHE') ||
+      k === 'TRANSFORMERS_OFFLINE' ||
+      k === 'XDG_CACHE_HOME'
+    )
+      continue;
     env[k] = v;
   }
-  return { ...env, HOME: path.dirname(cacheDir), MODEL_CACHE_HOME: cacheDir, ...(endpoint === undefined ? {} : { HF_ENDPOINT: endpoint }), ...extra };
+  return {
+    ...env,
+    HOME: path.dirname(cacheDir),
+    MODEL_CACHE_HOME: cacheDir,
+    ...(endpoint === undefined ? {} : { HF_ENDPOINT: endpoint }),
+    ...extra,
+  };
 }
 
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -127,7 +145,15 @@ export interface CacheCheck {
 
 /** Reopens the cache after a fault and checks everything the campaign promises (docs/FAULTS.md). */
 export async function checkCache(dir: string, hashes: ReadonlyMap<string, string>): Promise<CacheCheck> {
-  const out: CacheCheck = { chk: await mdbxChk(dir), verifyOk: false, verifyProblems: [], wrongFiles: [], badDownloaded: [], durableBytes: 0, openError: null };
+  const out: CacheCheck = {
+    chk: await mdbxChk(dir),
+    verifyOk: false,
+    verifyProblems: [],
+    wrongFiles: [],
+    badDownloaded: [],
+    durableBytes: 0,
+    openError: null,
+  };
   let cache: ModelCache;
   try {
     cache = await ModelCache.open({ path: dir, offline: true, token: false, env: {} });
@@ -138,7 +164,10 @@ export async function checkCache(dir: string, hashes: ReadonlyMap<string, string
   try {
     const v = await cache.verify();
     out.verifyOk = v.ok;
-    out.verifyProblems = [...v.damaged.map((d) => `damaged ${d.repo ?? '?'}/${d.path ?? '?'}: ${d.reason}`), ...v.missing.map((m) => `missing ${m.repo}/${m.path} (${m.variant})`)];
+    out.verifyProblems = [
+      ...v.damaged.map((d) => `damaged ${d.repo ?? '?'}/${d.path ?? '?'}: ${d.reason}`),
+      ...v.missing.map((m) => `missing ${m.repo}/${m.path} (${m.variant})`),
+    ];
     const stored = cache.storage.listFiles();
     const storedSha = new Map<string, string>();
     for (const f of stored) {
@@ -151,7 +180,8 @@ export async function checkCache(dir: string, hashes: ReadonlyMap<string, string
       out.durableBytes += f.size;
     }
     for (const u of ChunkStorage.native(cache.storage).listUploads()) {
-      for (const i of u.present) out.durableBytes += u.size === null ? u.chunkSize : Math.max(0, Math.min(u.chunkSize, u.size - i * u.chunkSize));
+      for (const i of u.present)
+        out.durableBytes += u.size === null ? u.chunkSize : Math.max(0, Math.min(u.chunkSize, u.size - i * u.chunkSize));
     }
     for (const repo of await cache.listRepos()) {
       const m = await cache.getManifest(repo.repo);
@@ -162,7 +192,8 @@ export async function checkCache(dir: string, hashes: ReadonlyMap<string, string
           const key = `${repo.repo}/${f}`;
           const got = storedSha.get(key);
           const want = hashes.get(key);
-          if (got === undefined || (want !== undefined && got !== want)) out.badDownloaded.push(`${variant.name}: ${f} ${got === undefined ? 'absent' : 'wrong bytes'}`);
+          if (got === undefined || (want !== undefined && got !== want))
+            out.badDownloaded.push(`${variant.name}: ${f} ${got === undefined ? 'absent' : 'wrong bytes'}`);
         }
       }
     }

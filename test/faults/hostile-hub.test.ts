@@ -68,44 +68,170 @@ async function cliCode(args: string[], env: NodeJS.ProcessEnv): Promise<string> 
   return r.code === 1 ? got : `${got} (exit ${String(r.code)})`;
 }
 
-const scan = (repo: string) => (c: CaseContext): Promise<string> => code(() => c.cache.scanRepo(repo, { signal: c.signal }));
+const scan =
+  (repo: string) =>
+  (c: CaseContext): Promise<string> =>
+    code(() => c.cache.scanRepo(repo, { signal: c.signal }));
 /** Scan (the listing gives size and hash), then download one file pinned to the scanned commit. */
-const pull = (repo: string, file: string) => (c: CaseContext): Promise<string> =>
-  code(async () => {
-    await c.cache.scanRepo(repo, { signal: c.signal });
-    await c.cache.downloadFile(repo, file, { signal: c.signal });
-  });
+const pull =
+  (repo: string, file: string) =>
+  (c: CaseContext): Promise<string> =>
+    code(async () => {
+      await c.cache.scanRepo(repo, { signal: c.signal });
+      await c.cache.downloadFile(repo, file, { signal: c.signal });
+    });
 
 /** A hostile tree page served for `repo` (its model info stays honest). */
 function treeBody(repo: string, entries: unknown[]): HubFault[] {
   return [{ type: 'body', body: JSON.stringify(entries), on: 'tree', repo }];
 }
-const entry = (p: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'file', oid: 'a'.repeat(40), size: 2, path: p, ...extra });
+const entry = (p: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'file',
+  oid: 'a'.repeat(40),
+  size: 2,
+  path: p,
+  ...extra,
+});
 
 // File entries with the real hashes but another size: filled in beforeAll.
 const lyingSizes: Record<string, unknown[]> = {};
 
 const CASES: HostileCase[] = [
   // --- listings: names and shapes -----------------------------------------------------------------
-  { name: 'traversal name in listing', expected: 'HUB_INVALID_FILENAME', faults: () => treeBody(VICTIM, [entry('../../.ssh/authorized_keys')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'absolute name in listing', expected: 'HUB_INVALID_FILENAME', faults: () => treeBody(VICTIM, [entry('/etc/passwd')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'NUL in a listed name', expected: 'HUB_INVALID_FILENAME', faults: () => treeBody(VICTIM, [entry('model.onnx\u0000.txt')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'backslash traversal in listing', expected: 'HUB_INVALID_FILENAME', faults: () => treeBody(VICTIM, [entry('..\\..\\x.onnx')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'case-colliding names', expected: 'HUB_INVALID_RESPONSE', faults: () => treeBody(VICTIM, [entry('Model.onnx'), entry('model.onnx')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'duplicate paths in listing', expected: 'HUB_INVALID_RESPONSE', faults: () => treeBody(VICTIM, [entry('model.onnx'), entry('model.onnx')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'a file that is also a folder', expected: 'HUB_INVALID_RESPONSE', faults: () => treeBody(VICTIM, [entry('onnx'), entry('onnx/model.onnx')]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'listing of wrong shape', expected: 'HUB_INVALID_RESPONSE', faults: () => treeBody(VICTIM, [{ type: 'file', path: 'x.onnx', size: -1 }]), run: scan(VICTIM), maxMs: 5_000, maxRequests: 3 },
-  { name: 'listing of 10^6 files, paged by 1000', expected: 'HUB_RESPONSE_TOO_LARGE', faults: () => [{ type: 'big-listing', count: 1_000_000, pageSize: 1_000, on: 'tree', repo: VICTIM }], run: scan(VICTIM), maxMs: 60_000, maxRequests: 105 },
-  { name: 'listing of 10^6 files in one page', expected: 'HUB_RESPONSE_TOO_LARGE', faults: () => [{ type: 'big-listing', count: 1_000_000, on: 'tree', repo: VICTIM }], run: scan(VICTIM), maxMs: 30_000, maxRequests: 3 },
+  {
+    name: 'traversal name in listing',
+    expected: 'HUB_INVALID_FILENAME',
+    faults: () => treeBody(VICTIM, [entry('../../.ssh/authorized_keys')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'absolute name in listing',
+    expected: 'HUB_INVALID_FILENAME',
+    faults: () => treeBody(VICTIM, [entry('/etc/passwd')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'NUL in a listed name',
+    expected: 'HUB_INVALID_FILENAME',
+    faults: () => treeBody(VICTIM, [entry('model.onnx\u0000.txt')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'backslash traversal in listing',
+    expected: 'HUB_INVALID_FILENAME',
+    faults: () => treeBody(VICTIM, [entry('..\\..\\x.onnx')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'case-colliding names',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => treeBody(VICTIM, [entry('Model.onnx'), entry('model.onnx')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'duplicate paths in listing',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => treeBody(VICTIM, [entry('model.onnx'), entry('model.onnx')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'a file that is also a folder',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => treeBody(VICTIM, [entry('onnx'), entry('onnx/model.onnx')]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'listing of wrong shape',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => treeBody(VICTIM, [{ type: 'file', path: 'x.onnx', size: -1 }]),
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'listing of 10^6 files, paged by 1000',
+    expected: 'HUB_RESPONSE_TOO_LARGE',
+    faults: () => [{ type: 'big-listing', count: 1_000_000, pageSize: 1_000, on: 'tree', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 60_000,
+    maxRequests: 105,
+  },
+  {
+    name: 'listing of 10^6 files in one page',
+    expected: 'HUB_RESPONSE_TOO_LARGE',
+    faults: () => [{ type: 'big-listing', count: 1_000_000, on: 'tree', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 30_000,
+    maxRequests: 3,
+  },
   // --- bodies -------------------------------------------------------------------------------------
-  { name: 'huge JSON with Content-Length', expected: 'HUB_RESPONSE_TOO_LARGE', faults: () => [{ type: 'huge-body', bytes: 4 * 1024 * MiB, contentLength: true, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 5_000, maxRequests: 2 },
-  { name: 'huge JSON without Content-Length', expected: 'HUB_RESPONSE_TOO_LARGE', faults: () => [{ type: 'huge-body', bytes: 4 * 1024 * MiB, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 20_000, maxRequests: 2 },
-  { name: 'gzip-bomb JSON', expected: 'HUB_INVALID_RESPONSE', faults: () => [{ type: 'gzip-bomb', inflatedBytes: BOMB_BYTES, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 20_000, maxRequests: 2 },
-  { name: 'HTML error page instead of JSON', expected: 'HUB_INVALID_RESPONSE', faults: () => [{ type: 'body', body: `<html><body>${'<p>Welcome to nginx</p>'.repeat(5000)}</body></html>`, contentType: 'text/html', on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 5_000, maxRequests: 2 },
+  {
+    name: 'huge JSON with Content-Length',
+    expected: 'HUB_RESPONSE_TOO_LARGE',
+    faults: () => [{ type: 'huge-body', bytes: 4 * 1024 * MiB, contentLength: true, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'huge JSON without Content-Length',
+    expected: 'HUB_RESPONSE_TOO_LARGE',
+    faults: () => [{ type: 'huge-body', bytes: 4 * 1024 * MiB, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 20_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'gzip-bomb JSON',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => [{ type: 'gzip-bomb', inflatedBytes: BOMB_BYTES, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 20_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'HTML error page instead of JSON',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => [
+      {
+        type: 'body',
+        body: `<html><body>${'<p>Welcome to nginx</p>'.repeat(5000)}</body></html>`,
+        contentType: 'text/html',
+        on: 'info',
+        repo: VICTIM,
+      },
+    ],
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 2,
+  },
   {
     name: 'HTML 404 page of a non-Hub server',
     expected: 'HUB_HTTP_ERROR',
-    faults: () => [{ type: 'body', status: 404, body: `<html><head><title>404</title></head><body>${'<p>Not here.</p>'.repeat(5000)}</body></html>`, contentType: 'text/html', on: 'info', repo: VICTIM }],
+    faults: () => [
+      {
+        type: 'body',
+        status: 404,
+        body: `<html><head><title>404</title></head><body>${'<p>Not here.</p>'.repeat(5000)}</body></html>`,
+        contentType: 'text/html',
+        on: 'info',
+        repo: VICTIM,
+      },
+    ],
     run: async (c) => {
       try {
         await c.cache.scanRepo(VICTIM);
@@ -122,21 +248,98 @@ const CASES: HostileCase[] = [
     maxRequests: 2,
   },
   // --- slow and silent servers --------------------------------------------------------------------
-  { name: 'slowloris headers', expected: 'HUB_TIMEOUT', faults: () => [{ type: 'slow-headers', intervalMs: 200, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 10_000, maxRequests: 2 },
-  { name: 'stalled JSON body', expected: 'HUB_TIMEOUT', faults: () => [{ type: 'huge-body', bytes: 1_000_000, stallAfterBytes: 100, on: 'tree', repo: VICTIM }], run: scan(VICTIM), maxMs: 10_000, maxRequests: 3 },
-  { name: 'accepts but never answers', expected: 'HUB_TIMEOUT', faults: () => [{ type: 'stall', ms: 120_000, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 10_000, maxRequests: 2 },
-  { name: 'stalled file body (headers, then no byte)', expected: 'DOWNLOAD_STALLED', faults: () => [{ type: 'stall', ms: 120_000, afterBytes: 0, path: 'stalled.bin' }], run: pull('org/dl', 'stalled.bin'), maxMs: 30_000, maxRequests: 30 },
+  {
+    name: 'slowloris headers',
+    expected: 'HUB_TIMEOUT',
+    faults: () => [{ type: 'slow-headers', intervalMs: 200, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 10_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'stalled JSON body',
+    expected: 'HUB_TIMEOUT',
+    faults: () => [{ type: 'huge-body', bytes: 1_000_000, stallAfterBytes: 100, on: 'tree', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 10_000,
+    maxRequests: 3,
+  },
+  {
+    name: 'accepts but never answers',
+    expected: 'HUB_TIMEOUT',
+    faults: () => [{ type: 'stall', ms: 120_000, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 10_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'stalled file body (headers, then no byte)',
+    expected: 'DOWNLOAD_STALLED',
+    faults: () => [{ type: 'stall', ms: 120_000, afterBytes: 0, path: 'stalled.bin' }],
+    run: pull('org/dl', 'stalled.bin'),
+    maxMs: 30_000,
+    maxRequests: 30,
+  },
   // Progress on every connection, then silence: resume always moves forward, so only a budget ends it.
-  { name: 'file body that stalls after 1000 bytes, always', expected: 'DOWNLOAD_BUDGET_EXHAUSTED', faults: () => [{ type: 'stall', ms: 120_000, afterBytes: 1000, path: 'stall1000.bin' }], run: pull('org/dl', 'stall1000.bin'), maxMs: 30_000, maxRequests: 100 },
+  {
+    name: 'file body that stalls after 1000 bytes, always',
+    expected: 'DOWNLOAD_BUDGET_EXHAUSTED',
+    faults: () => [{ type: 'stall', ms: 120_000, afterBytes: 1000, path: 'stall1000.bin' }],
+    run: pull('org/dl', 'stall1000.bin'),
+    maxMs: 30_000,
+    maxRequests: 100,
+  },
   // --- status storms ------------------------------------------------------------------------------
-  { name: '5xx storm', expected: 'HUB_SERVER_ERROR', faults: () => [{ type: 'status', status: 503, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 10_000, maxRequests: 6 },
-  { name: '429 with a huge Retry-After', expected: 'HUB_RATE_LIMITED', faults: () => [{ type: 'rate-limit', resetSeconds: 86_400, retryAfter: 86_400, on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 5_000, maxRequests: 1 },
+  {
+    name: '5xx storm',
+    expected: 'HUB_SERVER_ERROR',
+    faults: () => [{ type: 'status', status: 503, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 10_000,
+    maxRequests: 6,
+  },
+  {
+    name: '429 with a huge Retry-After',
+    expected: 'HUB_RATE_LIMITED',
+    faults: () => [{ type: 'rate-limit', resetSeconds: 86_400, retryAfter: 86_400, on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 1,
+  },
   // 6 attempts; undici itself retries an idempotent request once on a reset keep-alive socket: at most 12.
-  { name: 'connection resets on every request', expected: 'HUB_NETWORK_ERROR', faults: () => [{ type: 'reset', on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 10_000, maxRequests: 12 },
+  {
+    name: 'connection resets on every request',
+    expected: 'HUB_NETWORK_ERROR',
+    faults: () => [{ type: 'reset', on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 10_000,
+    maxRequests: 12,
+  },
   // --- redirects ----------------------------------------------------------------------------------
-  { name: 'redirect loop (to itself)', expected: 'HUB_REDIRECT_LOOP', faults: () => [{ type: 'redirect', location: 'self', on: 'info', repo: VICTIM }], run: scan(VICTIM), maxMs: 5_000, maxRequests: 2 },
-  { name: 'endless redirect chain on a download', expected: 'HUB_REDIRECT_LOOP', faults: () => [{ type: 'redirect', location: 'chain', on: 'resolve', path: 'chain.bin' }], run: pull('org/dl', 'chain.bin'), maxMs: 10_000, maxRequests: 2 + 11 },
-  { name: 'redirect to another scheme', expected: 'HUB_INSECURE_REDIRECT', faults: () => [{ type: 'redirect', location: 'file:///etc/passwd', on: 'resolve', path: 'scheme.bin' }], run: pull('org/dl', 'scheme.bin'), maxMs: 5_000, maxRequests: 4 },
+  {
+    name: 'redirect loop (to itself)',
+    expected: 'HUB_REDIRECT_LOOP',
+    faults: () => [{ type: 'redirect', location: 'self', on: 'info', repo: VICTIM }],
+    run: scan(VICTIM),
+    maxMs: 5_000,
+    maxRequests: 2,
+  },
+  {
+    name: 'endless redirect chain on a download',
+    expected: 'HUB_REDIRECT_LOOP',
+    faults: () => [{ type: 'redirect', location: 'chain', on: 'resolve', path: 'chain.bin' }],
+    run: pull('org/dl', 'chain.bin'),
+    maxMs: 10_000,
+    maxRequests: 2 + 11,
+  },
+  {
+    name: 'redirect to another scheme',
+    expected: 'HUB_INSECURE_REDIRECT',
+    faults: () => [{ type: 'redirect', location: 'file:///etc/passwd', on: 'resolve', path: 'scheme.bin' }],
+    run: pull('org/dl', 'scheme.bin'),
+    maxMs: 5_000,
+    maxRequests: 4,
+  },
   {
     name: 'redirect that would carry the token to a third origin',
     expected: 'HUB_HTTP_ERROR',
@@ -150,13 +353,65 @@ const CASES: HostileCase[] = [
     },
   },
   // --- bytes --------------------------------------------------------------------------------------
-  { name: 'wrong sha256 (flipped bytes)', expected: 'MC_ERR_HASH_MISMATCH', faults: () => [{ type: 'wrong-bytes', offset: 100, length: 4, path: 'wrong.bin' }], run: pull('org/dl', 'wrong.bin'), maxMs: 15_000, maxRequests: 30 },
-  { name: 'size shorter than listed', expected: 'HUB_RANGE_NOT_SATISFIABLE', faults: () => treeBody('org/short', lyingSizes.short ?? []), run: pull('org/short', 'w.bin'), maxMs: 15_000, maxRequests: 30 },
-  { name: 'size longer than listed', expected: 'MC_ERR_HASH_MISMATCH', faults: () => treeBody('org/long', lyingSizes.long ?? []), run: pull('org/long', 'w.bin'), maxMs: 15_000, maxRequests: 30 },
-  { name: 'body always cut', expected: 'DOWNLOAD_BUDGET_EXHAUSTED', faults: () => [{ type: 'cut', afterBytes: 1000, path: 'cut.bin' }], run: pull('org/dl', 'cut.bin'), maxMs: 30_000, maxRequests: 100 },
-  { name: 'Range ignored and body always cut', expected: 'DOWNLOAD_BUDGET_EXHAUSTED', faults: () => [{ type: 'ignore-range', path: 'cutnr.bin' }, { type: 'cut', afterBytes: 1000, path: 'cutnr.bin' }], run: pull('org/dl', 'cutnr.bin'), maxMs: 30_000, maxRequests: 100 },
-  { name: 'Range ignored (200 instead of 206)', expected: 'OK', faults: () => [{ type: 'ignore-range', path: 'norange.bin' }], run: pull('org/dl', 'norange.bin'), maxMs: 20_000, maxRequests: 30 },
-  { name: 'wrong Content-Range', expected: 'HUB_INVALID_RESPONSE', faults: () => [{ type: 'headers', on: 'cdn', path: 'range.bin', set: { 'content-range': 'bytes 7-9/99' } }], run: pull('org/dl', 'range.bin'), maxMs: 15_000, maxRequests: 40 },
+  {
+    name: 'wrong sha256 (flipped bytes)',
+    expected: 'MC_ERR_HASH_MISMATCH',
+    faults: () => [{ type: 'wrong-bytes', offset: 100, length: 4, path: 'wrong.bin' }],
+    run: pull('org/dl', 'wrong.bin'),
+    maxMs: 15_000,
+    maxRequests: 30,
+  },
+  {
+    name: 'size shorter than listed',
+    expected: 'HUB_RANGE_NOT_SATISFIABLE',
+    faults: () => treeBody('org/short', lyingSizes.short ?? []),
+    run: pull('org/short', 'w.bin'),
+    maxMs: 15_000,
+    maxRequests: 30,
+  },
+  {
+    name: 'size longer than listed',
+    expected: 'MC_ERR_HASH_MISMATCH',
+    faults: () => treeBody('org/long', lyingSizes.long ?? []),
+    run: pull('org/long', 'w.bin'),
+    maxMs: 15_000,
+    maxRequests: 30,
+  },
+  {
+    name: 'body always cut',
+    expected: 'DOWNLOAD_BUDGET_EXHAUSTED',
+    faults: () => [{ type: 'cut', afterBytes: 1000, path: 'cut.bin' }],
+    run: pull('org/dl', 'cut.bin'),
+    maxMs: 30_000,
+    maxRequests: 100,
+  },
+  {
+    name: 'Range ignored and body always cut',
+    expected: 'DOWNLOAD_BUDGET_EXHAUSTED',
+    faults: () => [
+      { type: 'ignore-range', path: 'cutnr.bin' },
+      { type: 'cut', afterBytes: 1000, path: 'cutnr.bin' },
+    ],
+    run: pull('org/dl', 'cutnr.bin'),
+    maxMs: 30_000,
+    maxRequests: 100,
+  },
+  {
+    name: 'Range ignored (200 instead of 206)',
+    expected: 'OK',
+    faults: () => [{ type: 'ignore-range', path: 'norange.bin' }],
+    run: pull('org/dl', 'norange.bin'),
+    maxMs: 20_000,
+    maxRequests: 30,
+  },
+  {
+    name: 'wrong Content-Range',
+    expected: 'HUB_INVALID_RESPONSE',
+    faults: () => [{ type: 'headers', on: 'cdn', path: 'range.bin', set: { 'content-range': 'bytes 7-9/99' } }],
+    run: pull('org/dl', 'range.bin'),
+    maxMs: 15_000,
+    maxRequests: 40,
+  },
   // --- a Hub that changes under the client --------------------------------------------------------
   {
     name: 'commit moving during a download',
@@ -203,7 +458,14 @@ const CASES: HostileCase[] = [
             if (!revoked && loaded > 0) {
               revoked = true;
               c.hub.setFaults([
-                { type: 'status', status: 403, errorCode: 'GatedRepo', message: 'Access to model org/gated is restricted and you are not in the authorized list.', repo: 'org/gated', on: ['info', 'tree', 'resolve', 'file', 'cdn'] },
+                {
+                  type: 'status',
+                  status: 403,
+                  errorCode: 'GatedRepo',
+                  message: 'Access to model org/gated is restricted and you are not in the authorized list.',
+                  repo: 'org/gated',
+                  on: ['info', 'tree', 'resolve', 'file', 'cdn'],
+                },
               ]);
             }
           },
@@ -224,7 +486,12 @@ const CASES: HostileCase[] = [
     run: async (c) => {
       const gone = await startHubServer({ repos: [], lifetimeMs: 5_000 });
       await gone.close();
-      const other = await ModelCache.open({ path: path.join(c.cache.path, '..', 'refused-cache'), endpoint: gone.endpoint, token: false, env: {} });
+      const other = await ModelCache.open({
+        path: path.join(c.cache.path, '..', 'refused-cache'),
+        endpoint: gone.endpoint,
+        token: false,
+        env: {},
+      });
       try {
         return await code(() => other.scanRepo('org/other', { signal: c.signal }));
       } finally {
@@ -238,7 +505,12 @@ const CASES: HostileCase[] = [
     name: 'DNS failure',
     expected: 'HUB_DNS_FAILURE',
     run: async (c) => {
-      const other = await ModelCache.open({ path: path.join(c.cache.path, '..', 'dns-cache'), endpoint: 'http://model-cache-hostile.invalid', token: false, env: {} });
+      const other = await ModelCache.open({
+        path: path.join(c.cache.path, '..', 'dns-cache'),
+        endpoint: 'http://model-cache-hostile.invalid',
+        token: false,
+        env: {},
+      });
       try {
         return await code(() => other.scanRepo('org/other', { signal: c.signal }));
       } finally {
@@ -259,11 +531,38 @@ const CASES: HostileCase[] = [
     maxMs: CLI_MS,
     maxRequests: 0,
   },
-  { name: 'DNS failure (CLI scan)', expected: 'HUB_DNS_FAILURE', run: (c) => cliCode(['scan', 'org/other'], { ...c.env, HF_ENDPOINT: 'http://model-cache-hostile.invalid' }), maxMs: CLI_MS, maxRequests: 0 },
+  {
+    name: 'DNS failure (CLI scan)',
+    expected: 'HUB_DNS_FAILURE',
+    run: (c) => cliCode(['scan', 'org/other'], { ...c.env, HF_ENDPOINT: 'http://model-cache-hostile.invalid' }),
+    maxMs: CLI_MS,
+    maxRequests: 0,
+  },
   // --- the CLI against hostile answers ------------------------------------------------------------
-  { name: 'redirect loop (CLI scan)', expected: 'HUB_REDIRECT_LOOP', faults: () => [{ type: 'redirect', location: 'self', on: 'info', repo: 'org/other' }], run: (c) => cliCode(['scan', 'org/other'], c.env), maxMs: CLI_MS, maxRequests: 2 },
-  { name: 'traversal name in listing (CLI scan)', expected: 'HUB_INVALID_FILENAME', faults: () => treeBody('org/other', [entry('../../x.onnx')]), run: (c) => cliCode(['scan', 'org/other'], c.env), maxMs: CLI_MS, maxRequests: 3 },
-  { name: 'listing of 10^6 files (CLI scan)', expected: 'HUB_RESPONSE_TOO_LARGE', faults: () => [{ type: 'big-listing', count: 1_000_000, on: 'tree', repo: 'org/other' }], run: (c) => cliCode(['scan', 'org/other'], { ...c.env, HF_HUB_ETAG_TIMEOUT: '20' }), maxMs: CLI_MS + 15_000, maxRequests: 3 },
+  {
+    name: 'redirect loop (CLI scan)',
+    expected: 'HUB_REDIRECT_LOOP',
+    faults: () => [{ type: 'redirect', location: 'self', on: 'info', repo: 'org/other' }],
+    run: (c) => cliCode(['scan', 'org/other'], c.env),
+    maxMs: CLI_MS,
+    maxRequests: 2,
+  },
+  {
+    name: 'traversal name in listing (CLI scan)',
+    expected: 'HUB_INVALID_FILENAME',
+    faults: () => treeBody('org/other', [entry('../../x.onnx')]),
+    run: (c) => cliCode(['scan', 'org/other'], c.env),
+    maxMs: CLI_MS,
+    maxRequests: 3,
+  },
+  {
+    name: 'listing of 10^6 files (CLI scan)',
+    expected: 'HUB_RESPONSE_TOO_LARGE',
+    faults: () => [{ type: 'big-listing', count: 1_000_000, on: 'tree', repo: 'org/other' }],
+    run: (c) => cliCode(['scan', 'org/other'], { ...c.env, HF_HUB_ETAG_TIMEOUT: '20' }),
+    maxMs: CLI_MS + 15_000,
+    maxRequests: 3,
+  },
 ];
 
 describe('a hostile Hub', () => {
@@ -282,7 +581,12 @@ describe('a hostile Hub', () => {
       tokens: [TEST_TOKEN],
       repos: [
         { id: VICTIM, files: [{ path: 'config.json', content: '{"model_type":"bert"}\n' }, small('onnx/model.onnx', 2 * MiB + 11)] },
-        { id: 'org/dl', files: ['stalled', 'stall1000', 'chain', 'scheme', 'third', 'wrong', 'cut', 'cutnr', 'norange', 'range'].map((n) => small(`${n}.bin`)) },
+        {
+          id: 'org/dl',
+          files: ['stalled', 'stall1000', 'chain', 'scheme', 'third', 'wrong', 'cut', 'cutnr', 'norange', 'range'].map((n) =>
+            small(`${n}.bin`),
+          ),
+        },
         { id: 'org/short', files: [small('w.bin')] },
         { id: 'org/long', files: [small('w.bin')] },
         { id: 'org/moving', files: [small('w.bin', 6 * MiB)] },
@@ -291,9 +595,20 @@ describe('a hostile Hub', () => {
       ],
     });
     third = await startHubServer({ repos: [], lifetimeMs: 15 * 60_000 });
-    for (const [repo, key, delta] of [['org/short', 'short', 4096], ['org/long', 'long', -4096]] as const) {
+    for (const [repo, key, delta] of [
+      ['org/short', 'short', 4096],
+      ['org/long', 'long', -4096],
+    ] as const) {
       const h = await hub.fileHashes(repo, 'w.bin');
-      lyingSizes[key] = [{ type: 'file', oid: h.gitSha1, size: h.size + delta, path: 'w.bin', lfs: { oid: h.sha256, size: h.size + delta, pointerSize: 134 } }];
+      lyingSizes[key] = [
+        {
+          type: 'file',
+          oid: h.gitSha1,
+          size: h.size + delta,
+          path: 'w.bin',
+          lfs: { oid: h.sha256, size: h.size + delta, pointerSize: 134 },
+        },
+      ];
     }
     t = tmpDir('mc-hostile-');
     env = cliEnv(path.join(t.dir, 'cli-cache'), hub.endpoint, { HF_TOKEN: TEST_TOKEN });
@@ -330,7 +645,14 @@ describe('a hostile Hub', () => {
     await third.close();
     t.cleanup();
     fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    const header = ['# Hostile Hub: outcomes', '', `${rows.length} cases, written by test/faults/hostile-hub.test.ts on ${new Date().toISOString()}.`, '', '| case | expected code | got code | wall ms | requests | pass |', '|---|---|---|---|---|---|'];
+    const header = [
+      '# Hostile Hub: outcomes',
+      '',
+      `${rows.length} cases, written by test/faults/hostile-hub.test.ts on ${new Date().toISOString()}.`,
+      '',
+      '| case | expected code | got code | wall ms | requests | pass |',
+      '|---|---|---|---|---|---|',
+    ];
     fs.writeFileSync(RESULTS, `${[...header, ...rows].join('\n')}\n`);
   });
 
@@ -338,40 +660,45 @@ describe('a hostile Hub', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
   });
 
-  test.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, hostile) => {
-    const c: CaseContext = { hub, cache, third, env, signal: AbortSignal.timeout(hostile.maxMs + 5_000) };
-    hub.setFaults(hostile.faults?.(c) ?? []);
-    hub.resetStats();
-    third.resetStats();
-    const rssBefore = process.memoryUsage().rss;
-    const started = Date.now();
-    let got: string;
-    try {
-      got = await hostile.run(c);
-    } finally {
-      hub.setFaults([]);
-    }
-    const wallMs = Date.now() - started;
-    const requests = hub.stats.requests;
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-    let victimOk = false;
-    try {
-      const report = await cache.verify(VICTIM);
-      victimOk = report.ok;
-      for (const [p, want] of Object.entries(victimSha)) {
-        const view = cache.getFile(VICTIM, p);
-        victimOk &&= view !== null && sha256(view) === want;
-        if (view !== null) cache.storage.release(view);
+  test.each(CASES.map((c) => [c.name, c] as const))(
+    '%s',
+    async (_name, hostile) => {
+      const c: CaseContext = { hub, cache, third, env, signal: AbortSignal.timeout(hostile.maxMs + 5_000) };
+      hub.setFaults(hostile.faults?.(c) ?? []);
+      hub.resetStats();
+      third.resetStats();
+      const rssBefore = process.memoryUsage().rss;
+      const started = Date.now();
+      let got: string;
+      try {
+        got = await hostile.run(c);
+      } finally {
+        hub.setFaults([]);
       }
-    } catch {
-      victimOk = false;
-    }
-    const pass = got === hostile.expected && wallMs < hostile.maxMs && requests <= hostile.maxRequests && rssGrowth < RSS_BOUND && victimOk;
-    rows.push(`| ${hostile.name} | ${hostile.expected} | ${got} | ${wallMs} | ${requests} | ${pass ? 'yes' : 'NO'} |`);
-    expect({ got, victimOk }).toEqual({ got: hostile.expected, victimOk: true });
-    expect(wallMs).toBeLessThan(hostile.maxMs);
-    expect(requests).toBeLessThanOrEqual(hostile.maxRequests);
-    expect(rssGrowth).toBeLessThan(RSS_BOUND);
-    await hostile.check?.(c);
-  }, 120_000);
+      const wallMs = Date.now() - started;
+      const requests = hub.stats.requests;
+      const rssGrowth = process.memoryUsage().rss - rssBefore;
+      let victimOk = false;
+      try {
+        const report = await cache.verify(VICTIM);
+        victimOk = report.ok;
+        for (const [p, want] of Object.entries(victimSha)) {
+          const view = cache.getFile(VICTIM, p);
+          victimOk &&= view !== null && sha256(view) === want;
+          if (view !== null) cache.storage.release(view);
+        }
+      } catch {
+        victimOk = false;
+      }
+      const pass =
+        got === hostile.expected && wallMs < hostile.maxMs && requests <= hostile.maxRequests && rssGrowth < RSS_BOUND && victimOk;
+      rows.push(`| ${hostile.name} | ${hostile.expected} | ${got} | ${wallMs} | ${requests} | ${pass ? 'yes' : 'NO'} |`);
+      expect({ got, victimOk }).toEqual({ got: hostile.expected, victimOk: true });
+      expect(wallMs).toBeLessThan(hostile.maxMs);
+      expect(requests).toBeLessThanOrEqual(hostile.maxRequests);
+      expect(rssGrowth).toBeLessThan(RSS_BOUND);
+      await hostile.check?.(c);
+    },
+    120_000,
+  );
 });

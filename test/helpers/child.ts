@@ -43,7 +43,9 @@ export function collect(child: ChildProcess, timeoutMs: number): Promise<ChildRe
 export function waitForLine(child: ChildProcess, re: RegExp, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buf = '';
-    const timer = setTimeout(() => { reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${buf}`)); }, timeoutMs);
+    const timer = setTimeout(() => {
+      reject(new Error(`no line matching ${re} within ${timeoutMs} ms: ${buf}`));
+    }, timeoutMs);
     const onData = (d: Buffer) => {
       buf += d.toString();
       for (const line of buf.split('\n')) {

@@ -27,19 +27,52 @@ class Out {
   scalar(type: string, v: number | bigint | boolean | string): void {
     const b = Buffer.alloc(8);
     switch (type) {
-      case 'u8': b.writeUInt8(Number(v)); this.parts.push(b.subarray(0, 1)); break;
-      case 'i8': b.writeInt8(Number(v)); this.parts.push(b.subarray(0, 1)); break;
-      case 'u16': b.writeUInt16LE(Number(v)); this.parts.push(b.subarray(0, 2)); break;
-      case 'i16': b.writeInt16LE(Number(v)); this.parts.push(b.subarray(0, 2)); break;
-      case 'u32': this.u32(Number(v)); break;
-      case 'i32': b.writeInt32LE(Number(v)); this.parts.push(b.subarray(0, 4)); break;
-      case 'f32': b.writeFloatLE(Number(v)); this.parts.push(b.subarray(0, 4)); break;
-      case 'bool': this.parts.push(Buffer.from([v ? 1 : 0])); break;
-      case 'u64': this.u64(v as number | bigint); break;
-      case 'i64': b.writeBigInt64LE(BigInt(v)); this.parts.push(b); break;
-      case 'f64': b.writeDoubleLE(Number(v)); this.parts.push(b); break;
-      case 'string': this.str(String(v)); break;
-      default: throw new Error(type);
+      case 'u8':
+        b.writeUInt8(Number(v));
+        this.parts.push(b.subarray(0, 1));
+        break;
+      case 'i8':
+        b.writeInt8(Number(v));
+        this.parts.push(b.subarray(0, 1));
+        break;
+      case 'u16':
+        b.writeUInt16LE(Number(v));
+        this.parts.push(b.subarray(0, 2));
+        break;
+      case 'i16':
+        b.writeInt16LE(Number(v));
+        this.parts.push(b.subarray(0, 2));
+        break;
+      case 'u32':
+        this.u32(Number(v));
+        break;
+      case 'i32':
+        b.writeInt32LE(Number(v));
+        this.parts.push(b.subarray(0, 4));
+        break;
+      case 'f32':
+        b.writeFloatLE(Number(v));
+        this.parts.push(b.subarray(0, 4));
+        break;
+      case 'bool':
+        this.parts.push(Buffer.from([v ? 1 : 0]));
+        break;
+      case 'u64':
+        this.u64(v as number | bigint);
+        break;
+      case 'i64':
+        b.writeBigInt64LE(BigInt(v));
+        this.parts.push(b);
+        break;
+      case 'f64':
+        b.writeDoubleLE(Number(v));
+        this.parts.push(b);
+        break;
+      case 'string':
+        this.str(String(v));
+        break;
+      default:
+        throw new Error(type);
     }
   }
 }
@@ -66,11 +99,11 @@ export function writeGguf(metadata: Record<string, GgufTestValue>, tensors = 2, 
     o.str(`blk.${i}.weight`);
     o.u32(1);
     o.u64(elements);
-    o.u32(0);  // GGML_TYPE_F32
+    o.u32(0); // GGML_TYPE_F32
     o.u64(i * elements * 4);
   }
   let head = Buffer.concat(o.parts);
-  const pad = (32 - (head.length % 32)) % 32;  // general.alignment defaults to 32
+  const pad = (32 - (head.length % 32)) % 32; // general.alignment defaults to 32
   head = Buffer.concat([head, Buffer.alloc(pad)]);
   return Buffer.concat([head, Buffer.alloc(tensors * elements * 4)]);
 }

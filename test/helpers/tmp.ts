@@ -5,7 +5,12 @@ import path from 'node:path';
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tmpDir(prefix = 'mc-test-'): { dir: string; cleanup: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  return { dir, cleanup: () => { fs.rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    dir,
+    cleanup: () => {
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */

@@ -90,7 +90,14 @@ describe('against the fixture', () => {
     hub = await startHubServer({
       lifetimeMs: 60_000,
       repos: [
-        { id: 'acme/private', private: true, files: [{ path: 'config.json', content: '{}' }, { path: 'w.safetensors', size: 20_000 }] },
+        {
+          id: 'acme/private',
+          private: true,
+          files: [
+            { path: 'config.json', content: '{}' },
+            { path: 'w.safetensors', size: 20_000 },
+          ],
+        },
         { id: 'acme/renamed', aliases: ['acme/was'], files: [{ path: 'w.safetensors', size: 20_000 }] },
         { id: 'acme/pages', files: Array.from({ length: 5 }, (_, i) => ({ path: `f${i}.txt`, content: String(i) })) },
       ],
@@ -117,7 +124,9 @@ describe('against the fixture', () => {
     writeFileSync(join(hfHome, 'token'), `${TEST_TOKEN}\n`);
     const meta = await fileMetadata({ endpoint: hub.endpoint, env: { HF_HOME: hfHome }, repo: 'acme/private', path: 'config.json' });
     expect(meta.size).toBe(2);
-    const anonymous = await caught(() => fileMetadata({ endpoint: hub.endpoint, env: { HF_HOME: join(dir, 'none') }, repo: 'acme/private', path: 'config.json' }));
+    const anonymous = await caught(() =>
+      fileMetadata({ endpoint: hub.endpoint, env: { HF_HOME: join(dir, 'none') }, repo: 'acme/private', path: 'config.json' }),
+    );
     expect(anonymous.code).toBe('HUB_REPO_NOT_FOUND');
   });
 
@@ -135,9 +144,13 @@ describe('against the fixture', () => {
 
   test('a pagination Link to another origin is followed without the token', async () => {
     // The CDN origin refuses (and counts) any Authorization, so a leak would show as a 400 + a count.
-    hub.setFaults([{ type: 'headers', on: 'tree', set: { link: `<${hub.cdnOrigin}/api/models/acme/pages/tree/main?cursor=x>; rel="next"` }, times: 1 }]);
+    hub.setFaults([
+      { type: 'headers', on: 'tree', set: { link: `<${hub.cdnOrigin}/api/models/acme/pages/tree/main?cursor=x>; rel="next"` }, times: 1 },
+    ]);
     const err = await caught(async () => {
-      for await (const _entry of listFiles({ ...clientOptions(hub, { token: TEST_TOKEN }), repo: 'acme/pages', limit: 2 })) { /* drain: listing is what fails */ }
+      for await (const _entry of listFiles({ ...clientOptions(hub, { token: TEST_TOKEN }), repo: 'acme/pages', limit: 2 })) {
+        /* drain: listing is what fails */
+      }
     });
     expect(err.statusCode).toBe(404);
     expect(hub.stats.cdnRequests).toBe(1);
@@ -155,7 +168,12 @@ describe('against the fixture', () => {
     mkdirSync(hfHome, { recursive: true });
     const tokenPath = join(hfHome, 'token');
     writeFileSync(tokenPath, `${TEST_TOKEN}\n`);
-    const cache = await ModelCache.open({ path: join(dir, 'cache-once'), endpoint: hub.endpoint, env: { HF_HOME: hfHome }, retry: { baseDelayMs: 1 } });
+    const cache = await ModelCache.open({
+      path: join(dir, 'cache-once'),
+      endpoint: hub.endpoint,
+      env: { HF_HOME: hfHome },
+      retry: { baseDelayMs: 1 },
+    });
     try {
       await cache.downloadFile('acme/private', 'config.json');
       // A token file that changes (or breaks) afterwards is not looked at again by this cache: every

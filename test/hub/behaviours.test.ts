@@ -36,7 +36,12 @@ beforeAll(async () => {
           { path: 'empty.txt', content: '' },
         ],
         refs: {
-          'refs/pr/1': { files: [{ path: 'config.json', content: '{"pr":1}' }, { path: 'pr-only.txt', content: 'from the PR' }] },
+          'refs/pr/1': {
+            files: [
+              { path: 'config.json', content: '{"pr":1}' },
+              { path: 'pr-only.txt', content: 'from the PR' },
+            ],
+          },
           'v1.0': { files: [{ path: 'config.json', content: '{"tag":"v1.0"}' }] },
         },
       },
@@ -111,7 +116,11 @@ test('B3: the CDN rejects Authorization; the client strips it across origins (an
   expect(stats.log.find((r) => r.origin === 'cdn')?.authorization).toBe(false);
 
   // Same host, other port: still another origin, so still no token.
-  const samehost = await startHubServer({ cdnHost: '127.0.0.1', lifetimeMs: 30_000, repos: [{ id: 'acme/lfs', files: [{ path: 'w.bin', size: 5_000 }] }] });
+  const samehost = await startHubServer({
+    cdnHost: '127.0.0.1',
+    lifetimeMs: 30_000,
+    repos: [{ id: 'acme/lfs', files: [{ path: 'w.bin', size: 5_000 }] }],
+  });
   try {
     expect(new URL(samehost.cdnOrigin).hostname).toBe('127.0.0.1');
     const other = await fetchFile({ ...clientOptions(samehost, { token: TEST_TOKEN }), repo: 'acme/lfs', path: 'w.bin' });
@@ -190,7 +199,9 @@ test('B7: names with spaces, +, #, non-ASCII and nested folders resolve after pe
 test('B8: a small limit paginates with an absolute Link; the client follows it until it disappears', async () => {
   const first = await raw(`${hub.endpoint}/api/models/acme/many/tree/main?recursive=true&limit=10`);
   const link = String(first.headers.link);
-  expect(link).toMatch(new RegExp(`^<${hub.endpoint.replace(/[.:/]/g, '\\$&')}/api/models/acme/many/tree/main\\?.*cursor=[^>]+>; rel="next"$`));
+  expect(link).toMatch(
+    new RegExp(`^<${hub.endpoint.replace(/[.:/]/g, '\\$&')}/api/models/acme/many/tree/main\\?.*cursor=[^>]+>; rel="next"$`),
+  );
   hub.resetStats();
 
   const entries: RepoEntry[] = [];
@@ -203,7 +214,9 @@ test('B8: a small limit paginates with an absolute Link; the client follows it u
 });
 
 test('B9: recursive listings mix directories (size 0) and files; LFS is lfs.oid in the tree, lfs.sha256 in siblings', async () => {
-  const tree = JSON.parse((await raw(`${hub.endpoint}/api/models/acme/tiny/tree/main?recursive=true`)).body.toString()) as Array<Record<string, unknown>>;
+  const tree = JSON.parse((await raw(`${hub.endpoint}/api/models/acme/tiny/tree/main?recursive=true`)).body.toString()) as Array<
+    Record<string, unknown>
+  >;
   expect(tree.filter((e) => e.type === 'directory').every((e) => e.size === 0)).toBe(true);
   expect(tree.filter((e) => e.type === 'directory').map((e) => e.path)).toEqual(['dir', 'dir/sub dir', 'onnx']);
   const treeLfs = tree.find((e) => e.path === 'onnx/model.onnx')?.lfs as { oid: string };
@@ -253,7 +266,14 @@ test('B11: a body cut mid-stream errors (never a silent short file) and resumes 
   const head = Buffer.concat(received);
   expect(head.length).toBe(100_000);
 
-  const rest = await fetchFile({ ...anon(), repo: 'acme/tiny', revision: hub.commitOf('acme/tiny'), path: 'onnx/model.onnx', url: first.url, range: { start: head.length } });
+  const rest = await fetchFile({
+    ...anon(),
+    repo: 'acme/tiny',
+    revision: hub.commitOf('acme/tiny'),
+    path: 'onnx/model.onnx',
+    url: first.url,
+    range: { start: head.length },
+  });
   expect(rest.statusCode).toBe(206);
   const tail = await readAll(rest.body);
   expect(sha256(Buffer.concat([head, tail]))).toBe(expected);
@@ -450,7 +470,9 @@ test('B22: Xet headers and xetHash are present, yet a plain HTTP download works;
   expect(sha256(await readAll(file.body))).toBe(sum);
   expect(file.etag).toBe(sum);
 
-  const info = await raw(`${hub.endpoint}/acme/xet/resolve/main/model.safetensors`, { headers: { accept: 'application/vnd.xet-fileinfo+json' } });
+  const info = await raw(`${hub.endpoint}/acme/xet/resolve/main/model.safetensors`, {
+    headers: { accept: 'application/vnd.xet-fileinfo+json' },
+  });
   expect(info.status).toBe(200);
   expect((JSON.parse(info.body.toString()) as { hash: string }).hash).toBe(head.headers['x-xet-hash']);
 });

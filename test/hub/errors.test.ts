@@ -7,7 +7,17 @@ import { join } from 'node:path';
 import { MockAgent } from 'undici';
 
 import { HUB_ERROR_CODES, HubError, ModelCacheError } from '../../lib/errors';
-import { fetchFile, fileMetadata, listFiles, modelInfo, parseRepoId, pathsInfo, resolveHubConfig, resolveRevision, transportError } from '../../lib/hub';
+import {
+  fetchFile,
+  fileMetadata,
+  listFiles,
+  modelInfo,
+  parseRepoId,
+  pathsInfo,
+  resolveHubConfig,
+  resolveRevision,
+  transportError,
+} from '../../lib/hub';
 import { MAX_REDIRECTS } from '../../lib/hub/hub-request';
 import { MAX_JSON_BODY } from '../../lib/hub/read-json-body';
 import { startHubServer, TEST_TOKEN, type HubServer } from '../../lib/testing';
@@ -20,7 +30,13 @@ beforeAll(async () => {
   hub = await startHubServer({
     lifetimeMs: 60_000,
     repos: [
-      { id: 'acme/ok', files: [{ path: 'config.json', content: '{}' }, { path: 'w.bin', size: 50_000 }] },
+      {
+        id: 'acme/ok',
+        files: [
+          { path: 'config.json', content: '{}' },
+          { path: 'w.bin', size: 50_000 },
+        ],
+      },
       { id: 'acme/disabled', disabled: true, files: [{ path: 'config.json', content: '{}' }] },
       { id: 'acme/gated', gated: 'auto', files: [{ path: 'w.bin', size: 10 }] },
     ],
@@ -54,7 +70,11 @@ const opts = (extra = {}): ReturnType<typeof clientOptions> => clientOptions(hub
 function redirectingDispatcher(location: string): MockAgent {
   const agent = new MockAgent();
   agent.disableNetConnect();
-  agent.get('https://127.0.0.1:9').intercept({ path: () => true, method: 'GET' }).reply(302, '', { headers: { location } }).persist();
+  agent
+    .get('https://127.0.0.1:9')
+    .intercept({ path: () => true, method: 'GET' })
+    .reply(302, '', { headers: { location } })
+    .persist();
   return agent;
 }
 
@@ -80,7 +100,9 @@ test('HUB_GATED_REPO and HUB_DISABLED_REPO', async () => {
 test('HUB_ENTRY_NOT_FOUND, HUB_REVISION_NOT_FOUND (also for a tree path that is a file)', async () => {
   await expectCode('HUB_ENTRY_NOT_FOUND', () => fetchFile({ ...opts(), repo: 'acme/ok', path: 'missing.txt' }));
   await expectCode('HUB_ENTRY_NOT_FOUND', async () => {
-    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok', path: 'config.json' })) { /* drain: listing is what fails */ }
+    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok', path: 'config.json' })) {
+      /* drain: listing is what fails */
+    }
   });
   await expectCode('HUB_REVISION_NOT_FOUND', () => resolveRevision({ ...opts(), repo: 'acme/ok', revision: 'v9.9' }));
 });
@@ -94,7 +116,9 @@ test('HUB_RATE_LIMITED after the retries, with the wait the server asked for', a
   const rec = recordingSleep();
   hub.setFaults([{ type: 'rate-limit', resetSeconds: 7, on: 'tree' }]);
   const err = await expectCode('HUB_RATE_LIMITED', async () => {
-    for await (const _entry of listFiles({ ...opts({ retry: { sleep: rec.sleep } }), repo: 'acme/ok' })) { /* drain: listing is what fails */ }
+    for await (const _entry of listFiles({ ...opts({ retry: { sleep: rec.sleep } }), repo: 'acme/ok' })) {
+      /* drain: listing is what fails */
+    }
   });
   expect(err.retryAfter).toBe(8);
   expect(rec.delays).toEqual([8000, 8000, 8000, 8000, 8000]);
@@ -103,7 +127,9 @@ test('HUB_RATE_LIMITED after the retries, with the wait the server asked for', a
 
 test('HUB_SERVER_ERROR, HUB_BAD_REQUEST, HUB_HTTP_ERROR, HUB_TIMEOUT (408) from statuses', async () => {
   hub.setFaults([{ type: 'status', status: 503, message: 'Service Unavailable' }]);
-  const server = await expectCode('HUB_SERVER_ERROR', () => modelInfo({ ...opts({ retry: { maxRetries: 1, baseDelayMs: 1 } }), repo: 'acme/ok' }));
+  const server = await expectCode('HUB_SERVER_ERROR', () =>
+    modelInfo({ ...opts({ retry: { maxRetries: 1, baseDelayMs: 1 } }), repo: 'acme/ok' }),
+  );
   expect(server.message).toMatch(/Service Unavailable/);
   hub.setFaults([{ type: 'status', status: 400, message: 'bad cursor' }]);
   await expectCode('HUB_BAD_REQUEST', () => modelInfo({ ...opts(), repo: 'acme/ok' }));
@@ -119,7 +145,9 @@ test('HUB_INVALID_RESPONSE: not JSON, wrong shape, hostile id, inconsistent Cont
   await expectCode('HUB_INVALID_RESPONSE', () => modelInfo({ ...opts(), repo: 'acme/ok' }));
   hub.setFaults([{ type: 'body', body: '{"entries":[]}', on: 'tree' }]);
   const shape = await expectCode('HUB_INVALID_RESPONSE', async () => {
-    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok' })) { /* drain: listing is what fails */ }
+    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok' })) {
+      /* drain: listing is what fails */
+    }
   });
   expect(shape.message).toMatch(/expected array/);
   hub.setFaults([{ type: 'body', body: JSON.stringify({ id: '../../etc', sha: 'a'.repeat(40) }), on: 'info' }]);
@@ -142,7 +170,9 @@ test('HUB_NETWORK_ERROR: connections reset, and a port nobody listens on; resets
   const gone = await startHubServer({ repos: [], lifetimeMs: 10_000 });
   const endpoint = gone.endpoint;
   await gone.close();
-  const err = await expectCode('HUB_NETWORK_ERROR', () => modelInfo({ ...opts({ endpoint, retry: { maxRetries: 1, baseDelayMs: 1 } }), repo: 'acme/ok' }));
+  const err = await expectCode('HUB_NETWORK_ERROR', () =>
+    modelInfo({ ...opts({ endpoint, retry: { maxRetries: 1, baseDelayMs: 1 } }), repo: 'acme/ok' }),
+  );
   expect(err.message).toMatch(/ECONNREFUSED/);
 });
 
@@ -177,12 +207,16 @@ test('HUB_INVALID_REPO_ID, HUB_INVALID_FILENAME, HUB_INVALID_REVISION: rejected 
 test('HUB_ABORTED: during a stalled response and during a retry wait', async () => {
   hub.setFaults([{ type: 'stall', ms: 5_000, on: 'info' }]);
   const controller = new AbortController();
-  setTimeout(() => { controller.abort(); }, 50).unref();
+  setTimeout(() => {
+    controller.abort();
+  }, 50).unref();
   await expectCode('HUB_ABORTED', () => modelInfo({ ...opts({ signal: controller.signal }), repo: 'acme/ok' }));
 
   hub.setFaults([{ type: 'status', status: 500, on: 'info' }]);
   const during = new AbortController();
-  setTimeout(() => { during.abort(); }, 50).unref();
+  setTimeout(() => {
+    during.abort();
+  }, 50).unref();
   await expectCode('HUB_ABORTED', () => modelInfo({ ...opts({ signal: during.signal, retry: { baseDelayMs: 10_000 } }), repo: 'acme/ok' }));
 });
 
@@ -208,7 +242,10 @@ test('HUB_INSECURE_REDIRECT: to another scheme, and from https down to http', as
   await expectCode('HUB_INSECURE_REDIRECT', () => modelInfo({ ...opts(), repo: 'acme/ok' }));
   // https -> http needs a TLS server; the rule itself is checked on the URL pair (no request made).
   const err = await expectCode('HUB_INSECURE_REDIRECT', () =>
-    modelInfo({ ...opts({ endpoint: 'https://127.0.0.1:9', dispatcher: redirectingDispatcher('http://127.0.0.1:9/api/models/acme/ok') }), repo: 'acme/ok' }),
+    modelInfo({
+      ...opts({ endpoint: 'https://127.0.0.1:9', dispatcher: redirectingDispatcher('http://127.0.0.1:9/api/models/acme/ok') }),
+      repo: 'acme/ok',
+    }),
   );
   expect(err.statusCode).toBe(302);
 });
@@ -219,7 +256,9 @@ test('HUB_RESPONSE_TOO_LARGE: a declared or streamed JSON body over the cap, and
   expect(hub.stats.bytesServed).toBeLessThan(MAX_JSON_BODY);
   hub.setFaults([{ type: 'huge-body', bytes: MAX_JSON_BODY + 1, on: 'tree' }]);
   await expectCode('HUB_RESPONSE_TOO_LARGE', async () => {
-    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok' })) { /* drain: listing is what fails */ }
+    for await (const _entry of listFiles({ ...opts(), repo: 'acme/ok' })) {
+      /* drain: listing is what fails */
+    }
   });
   hub.resetStats();
   hub.setFaults([{ type: 'big-listing', count: 5_000, pageSize: 1_000, on: 'tree' }]);
@@ -238,7 +277,9 @@ test('HUB_TOKEN_UNREADABLE: only a request that would send the token fails, nami
     mkdirSync(tokenPath); // EISDIR: unreadable as a file
     const config = resolveHubConfig({ ...opts({ token: undefined }), env: { HF_TOKEN_PATH: tokenPath } });
     expect(config.offline).toBe(false);
-    const err = await expectCode('HUB_TOKEN_UNREADABLE', () => modelInfo({ ...opts({ token: undefined }), hubConfig: config, repo: 'acme/ok' }));
+    const err = await expectCode('HUB_TOKEN_UNREADABLE', () =>
+      modelInfo({ ...opts({ token: undefined }), hubConfig: config, repo: 'acme/ok' }),
+    );
     expect(err.message).toContain(tokenPath);
     expect(hub.stats.requests).toBe(0);
     // An explicit token (or token: false) never looks at the file.
@@ -252,7 +293,13 @@ test('HUB_DNS_FAILURE: a host that does not resolve fails at once, without retri
   const delays: number[] = [];
   const started = Date.now();
   await expectCode('HUB_DNS_FAILURE', () =>
-    modelInfo({ ...opts({ endpoint: 'http://model-cache-test.invalid', retry: { baseDelayMs: 1000, onRetry: (i: { delayMs: number }) => delays.push(i.delayMs) } }), repo: 'acme/ok' }),
+    modelInfo({
+      ...opts({
+        endpoint: 'http://model-cache-test.invalid',
+        retry: { baseDelayMs: 1000, onRetry: (i: { delayMs: number }) => delays.push(i.delayMs) },
+      }),
+      repo: 'acme/ok',
+    }),
   );
   expect(delays).toEqual([]);
   expect(Date.now() - started).toBeLessThan(5_000);
@@ -263,7 +310,9 @@ test('a refused connection gets two quick retries (0.25 and 0.5 s by default), t
   const endpoint = gone.endpoint;
   await gone.close();
   const rec = recordingSleep();
-  const err = await expectCode('HUB_NETWORK_ERROR', () => modelInfo({ ...opts({ endpoint, retry: { sleep: rec.sleep } }), repo: 'acme/ok' }));
+  const err = await expectCode('HUB_NETWORK_ERROR', () =>
+    modelInfo({ ...opts({ endpoint, retry: { sleep: rec.sleep } }), repo: 'acme/ok' }),
+  );
   expect(err.message).toMatch(/ECONNREFUSED/);
   expect(rec.delays).toEqual([250, 500]);
 });
@@ -284,7 +333,9 @@ test('a server that never answers: one retry, then HUB_TIMEOUT; the total deadli
   expect(hub.stats.requests).toBeLessThanOrEqual(2);
   expect(Date.now() - started).toBeLessThan(6_000);
   hub.setFaults([{ type: 'huge-body', bytes: 1_000_000, stallAfterBytes: 10, on: 'info' }]);
-  const err = await expectCode('HUB_TIMEOUT', () => modelInfo({ ...opts({ metadataTimeoutMs: 5_000, metadataTotalTimeoutMs: 1_500 }), repo: 'acme/ok' }));
+  const err = await expectCode('HUB_TIMEOUT', () =>
+    modelInfo({ ...opts({ metadataTimeoutMs: 5_000, metadataTotalTimeoutMs: 1_500 }), repo: 'acme/ok' }),
+  );
   expect(err.message).toMatch(/total timeout/);
 });
 

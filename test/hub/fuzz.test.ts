@@ -29,7 +29,15 @@ let hub: HubServer;
 beforeAll(async () => {
   hub = await startHubServer({
     lifetimeMs: 120_000,
-    repos: [{ id: 'fuzz/repo', files: [{ path: 'config.json', content: '{"a":1}' }, { path: 'dir/w.bin', size: 1000, lfs: true }] }],
+    repos: [
+      {
+        id: 'fuzz/repo',
+        files: [
+          { path: 'config.json', content: '{"a":1}' },
+          { path: 'dir/w.bin', size: 1000, lfs: true },
+        ],
+      },
+    ],
   });
 });
 afterAll(async () => {
@@ -45,12 +53,34 @@ function garble(random: () => number, text: string): string {
     if (pick < 0.3) chars.splice(at, 1);
     else if (pick < 0.6) chars.splice(at, 0, String.fromCharCode(32 + Math.floor(random() * 95)));
     else if (pick < 0.8) chars.length = Math.min(chars.length, at);
-    else chars.splice(at, 0, ...Array.from(['{', '[', '"', ':', ',', '}', ']', '\\u0000', 'null', '1e999', '-0', '"../x"'][Math.floor(random() * 12)]!));
+    else
+      chars.splice(
+        at,
+        0,
+        ...Array.from(['{', '[', '"', ':', ',', '}', ']', '\\u0000', 'null', '1e999', '-0', '"../x"'][Math.floor(random() * 12)]!),
+      );
   }
   return chars.join('');
 }
 
-const VALUES: readonly unknown[] = [null, true, 0, -1, 1e308, Number.MAX_SAFE_INTEGER + 2, '', '../..', '/abs', 'a\u0000b', 'A'.repeat(5000), [], {}, [[[]]], { lfs: null }, 'x'.repeat(40)];
+const VALUES: readonly unknown[] = [
+  null,
+  true,
+  0,
+  -1,
+  1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  '',
+  '../..',
+  '/abs',
+  'a\u0000b',
+  'A'.repeat(5000),
+  [],
+  {},
+  [[[]]],
+  { lfs: null },
+  'x'.repeat(40),
+];
 
 function mutateEntry(random: () => number, entry: Record<string, unknown>): Record<string, unknown> {
   const keys = ['type', 'oid', 'size', 'path', 'lfs', 'xetHash', 'extra'];
@@ -64,7 +94,21 @@ function mutateEntry(random: () => number, entry: Record<string, unknown>): Reco
 const HEADER_NAMES = ['x-repo-commit', 'x-linked-etag', 'x-linked-size', 'etag', 'location', 'content-length', 'link', 'x-error-code'];
 
 function headerValue(random: () => number): string {
-  const options = ['', ' ', 'W/""', '"', '-1', '1e3', '99999999999999999999', 'a'.repeat(40), '0'.repeat(64), 'http://[::1', '//evil', '<x>; rel="next"', 'ftp://x/y'];
+  const options = [
+    '',
+    ' ',
+    'W/""',
+    '"',
+    '-1',
+    '1e3',
+    '99999999999999999999',
+    'a'.repeat(40),
+    '0'.repeat(64),
+    'http://[::1',
+    '//evil',
+    '<x>; rel="next"',
+    'ftp://x/y',
+  ];
   if (random() < 0.5) return options[Math.floor(random() * options.length)]!;
   let s = '';
   const n = Math.floor(random() * 60);
@@ -100,12 +144,21 @@ test(`garbled listings, model info and headers give typed errors only (seed ${SE
   const started = Date.now();
   for (let round = 0; round < ROUNDS; round += 1) {
     // A listing: garbled text, or well-formed JSON with one entry's field swapped for a hostile value.
-    const tree = random() < 0.5 ? garble(random, validTree) : JSON.stringify((JSON.parse(validTree) as Record<string, unknown>[]).map((e) => (random() < 0.5 ? mutateEntry(random, e) : e)));
+    const tree =
+      random() < 0.5
+        ? garble(random, validTree)
+        : JSON.stringify((JSON.parse(validTree) as Record<string, unknown>[]).map((e) => (random() < 0.5 ? mutateEntry(random, e) : e)));
     hub.setFaults([{ type: 'body', body: tree, on: 'tree' }]);
-    note(`tree ${tree.slice(0, 120)}`, await outcome(async () => {
-      for await (const _entry of listFiles({ ...opts, repo: 'fuzz/repo' })) { /* drain */ }
-    }));
-    const info = random() < 0.5 ? garble(random, validInfo) : JSON.stringify(mutateEntry(random, JSON.parse(validInfo) as Record<string, unknown>));
+    note(
+      `tree ${tree.slice(0, 120)}`,
+      await outcome(async () => {
+        for await (const _entry of listFiles({ ...opts, repo: 'fuzz/repo' })) {
+          /* drain */
+        }
+      }),
+    );
+    const info =
+      random() < 0.5 ? garble(random, validInfo) : JSON.stringify(mutateEntry(random, JSON.parse(validInfo) as Record<string, unknown>));
     hub.setFaults([{ type: 'body', body: info, on: 'info' }]);
     note(`info ${info.slice(0, 120)}`, await outcome(() => modelInfo({ ...opts, repo: 'fuzz/repo' })));
     // Headers of the metadata HEAD (and of the redirect it may follow).
@@ -114,7 +167,10 @@ test(`garbled listings, model info and headers give typed errors only (seed ${SE
     for (let i = 0; i < count; i += 1) set[HEADER_NAMES[Math.floor(random() * HEADER_NAMES.length)]!] = headerValue(random);
     const faults: HubFault[] = [{ type: 'headers', on: ['resolve', 'file'], set }];
     hub.setFaults(faults);
-    note(`headers ${JSON.stringify(set).slice(0, 200)}`, await outcome(() => fileMetadata({ ...opts, repo: 'fuzz/repo', path: random() < 0.5 ? 'config.json' : 'dir/w.bin' })));
+    note(
+      `headers ${JSON.stringify(set).slice(0, 200)}`,
+      await outcome(() => fileMetadata({ ...opts, repo: 'fuzz/repo', path: random() < 0.5 ? 'config.json' : 'dir/w.bin' })),
+    );
   }
   hub.setFaults([]);
   expect(untyped).toEqual([]);

@@ -14,7 +14,10 @@ beforeAll(async () => {
     repos: [
       {
         id: 'acme/big',
-        files: Array.from({ length: BIG }, (_, i) => ({ path: `data/${String(i % 7)}/chunk-${String(i).padStart(5, '0')}.txt`, content: `chunk ${i}` })),
+        files: Array.from({ length: BIG }, (_, i) => ({
+          path: `data/${String(i % 7)}/chunk-${String(i).padStart(5, '0')}.txt`,
+          content: `chunk ${i}`,
+        })),
       },
       {
         id: 'acme/folders',
@@ -53,7 +56,14 @@ test('the default page size (1000) takes three pages for 2345 files + 7 folders'
 
 test('a small limit takes many pages and yields every entry once, in order', async () => {
   const entries = await collect({ ...clientOptions(hub), repo: 'acme/folders', limit: 2 });
-  expect(entries.map((e) => e.path)).toEqual(['config.json', 'onnx', 'onnx/model.onnx', 'onnx/model_q4.onnx', 'onnx/sub', 'onnx/sub/extra.txt']);
+  expect(entries.map((e) => e.path)).toEqual([
+    'config.json',
+    'onnx',
+    'onnx/model.onnx',
+    'onnx/model_q4.onnx',
+    'onnx/sub',
+    'onnx/sub/extra.txt',
+  ]);
   expect(hub.stats.byKind.tree).toBe(3);
 });
 
@@ -65,13 +75,25 @@ test('a folder, recursive or not', async () => {
 });
 
 test('a Link that loops back is caught instead of paginating forever', async () => {
-  hub.setFaults([{ type: 'headers', on: 'tree', set: { link: `<${hub.endpoint}/api/models/acme/folders/tree/main?recursive=true&expand=false>; rel="next"` } }]);
+  hub.setFaults([
+    {
+      type: 'headers',
+      on: 'tree',
+      set: { link: `<${hub.endpoint}/api/models/acme/folders/tree/main?recursive=true&expand=false>; rel="next"` },
+    },
+  ]);
   const err = await caught(() => collect({ ...clientOptions(hub), repo: 'acme/folders' }));
   expect(err.code).toBe('HUB_INVALID_RESPONSE');
   expect(err.message).toMatch(/loops/);
 });
 
-const file = (path: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({ type: 'file', oid: 'a'.repeat(40), size: 3, path, ...extra });
+const file = (path: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+  type: 'file',
+  oid: 'a'.repeat(40),
+  size: 3,
+  path,
+  ...extra,
+});
 
 const HOSTILE_NAMES = [
   '../../etc/passwd',
@@ -97,17 +119,24 @@ const HOSTILE_NAMES = [
   'lone\ud800surrogate',
 ];
 
-test.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name).slice(0, 40), name]))('a listing with the name %s is rejected', async (_label, name) => {
-  hub.setFaults([{ type: 'body', on: 'tree', body: JSON.stringify([file('config.json'), file(name)]) }]);
-  const err = await caught(() => collect({ ...clientOptions(hub), repo: 'acme/hostile' }));
-  expect(err.code).toBe('HUB_INVALID_FILENAME');
-  expect(err.message).toMatch(/rejected/);
-});
+test.each(HOSTILE_NAMES.map((name) => [JSON.stringify(name).slice(0, 40), name]))(
+  'a listing with the name %s is rejected',
+  async (_label, name) => {
+    hub.setFaults([{ type: 'body', on: 'tree', body: JSON.stringify([file('config.json'), file(name)]) }]);
+    const err = await caught(() => collect({ ...clientOptions(hub), repo: 'acme/hostile' }));
+    expect(err.code).toBe('HUB_INVALID_FILENAME');
+    expect(err.message).toMatch(/rejected/);
+  },
+);
 
 test.each([
   ['a duplicate file', [file('a.txt'), file('a.txt')], /listed twice/],
   ['a file that is also a folder', [file('a'), file('a/b.txt')], /which is a file/],
-  ['a folder listed after a file of the same name', [file('a'), { type: 'directory', oid: 'b'.repeat(40), path: 'a' }], /both as a file and as a directory/],
+  [
+    'a folder listed after a file of the same name',
+    [file('a'), { type: 'directory', oid: 'b'.repeat(40), path: 'a' }],
+    /both as a file and as a directory/,
+  ],
   ['an LFS size that disagrees', [file('w.bin', { size: 10, lfs: { oid: 'c'.repeat(64), size: 11, pointerSize: 130 } })], /LFS size/],
   ['a negative size', [file('w.bin', { size: -1 })], /expected the shape|too small|>=0/i],
   ['a non-hex oid', [file('w.bin', { oid: 'not-a-sha' })], /40-hex/],
@@ -131,7 +160,10 @@ test('a listing page is validated whole before any of it is yielded', async () =
 });
 
 test('the fixture serves a raw tree override (rawTree), and siblings and paths-info are checked too', async () => {
-  const hostile = await startHubServer({ lifetimeMs: 20_000, repos: [{ id: 'evil/repo', files: [{ path: 'ok.txt', content: 'x' }], rawTree: [file('../../../home/user/.bashrc')] }] });
+  const hostile = await startHubServer({
+    lifetimeMs: 20_000,
+    repos: [{ id: 'evil/repo', files: [{ path: 'ok.txt', content: 'x' }], rawTree: [file('../../../home/user/.bashrc')] }],
+  });
   try {
     expect((await caught(() => collect({ ...clientOptions(hostile), repo: 'evil/repo' }))).code).toBe('HUB_INVALID_FILENAME');
   } finally {
@@ -140,9 +172,13 @@ test('the fixture serves a raw tree override (rawTree), and siblings and paths-i
   hub.setFaults([{ type: 'body', on: 'info', body: JSON.stringify({ id: 'acme/hostile', siblings: [{ rfilename: '/etc/shadow' }] }) }]);
   expect((await caught(() => modelInfo({ ...clientOptions(hub), repo: 'acme/hostile' }))).code).toBe('HUB_INVALID_FILENAME');
   hub.setFaults([{ type: 'body', on: 'paths-info', body: JSON.stringify([file('..\\x')]) }]);
-  expect((await caught(() => pathsInfo({ ...clientOptions(hub), repo: 'acme/hostile', paths: ['config.json'] }))).code).toBe('HUB_INVALID_FILENAME');
+  expect((await caught(() => pathsInfo({ ...clientOptions(hub), repo: 'acme/hostile', paths: ['config.json'] }))).code).toBe(
+    'HUB_INVALID_FILENAME',
+  );
   hub.setFaults([{ type: 'body', on: 'paths-info', body: JSON.stringify([file('other.txt')]) }]);
-  expect((await caught(() => pathsInfo({ ...clientOptions(hub), repo: 'acme/hostile', paths: ['config.json'] }))).message).toMatch(/not asked/);
+  expect((await caught(() => pathsInfo({ ...clientOptions(hub), repo: 'acme/hostile', paths: ['config.json'] }))).message).toMatch(
+    /not asked/,
+  );
   hub.setFaults([{ type: 'body', on: 'tree', body: JSON.stringify([file('elsewhere.txt')]) }]);
   expect((await caught(() => collect({ ...clientOptions(hub), repo: 'acme/folders', path: 'onnx' }))).message).toMatch(/outside of it/);
 });

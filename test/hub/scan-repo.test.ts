@@ -37,7 +37,11 @@ beforeAll(async () => {
     repos: [
       WHISPER,
       fixtureRepo(LLAMA31_70B_GGUF, { scale: 1 / 10_000_000 }),
-      { id: 'acme/hostile', files: [{ path: 'config.json', content: '{}' }], rawTree: [{ type: 'file', oid: 'a'.repeat(40), size: 1, path: '../../x' }] },
+      {
+        id: 'acme/hostile',
+        files: [{ path: 'config.json', content: '{}' }],
+        rawTree: [{ type: 'file', oid: 'a'.repeat(40), size: 1, path: '../../x' }],
+      },
       { id: 'acme/empty', files: [] },
     ],
   });
@@ -68,7 +72,16 @@ test('scans a transformers.js repo: manifest validated, stored, pinned to the co
   const model = manifest.files.find((f) => f.path === 'onnx/encoder_model.onnx');
   expect(model?.lfs).toBe(true);
   expect(model?.sha256).toBe((await hub.fileHashes('acme/whisper-tiny', 'onnx/encoder_model.onnx')).sha256);
-  expect(manifest.variants.map((v) => v.name)).toEqual(['onnx/fp32', 'onnx/fp16', 'onnx/q8', 'onnx/int8', 'onnx/uint8', 'onnx/q4', 'onnx/q4f16', 'onnx/bnb4']);
+  expect(manifest.variants.map((v) => v.name)).toEqual([
+    'onnx/fp32',
+    'onnx/fp16',
+    'onnx/q8',
+    'onnx/int8',
+    'onnx/uint8',
+    'onnx/q4',
+    'onnx/q4f16',
+    'onnx/bnb4',
+  ]);
   for (const v of manifest.variants) {
     expect(v).toMatchObject({ status: 'available', bytesDone: 0, outdated: false, commit: manifest.commit });
     expect(v.totalSize).toBe(v.files.reduce((sum, p) => sum + (manifest.files.find((f) => f.path === p)?.size ?? NaN), 0));
@@ -82,12 +95,20 @@ test('rescans keep stored progress; a moved commit marks variants outdated with 
   const first = await scanRepo({ ...clientOptions(hub), repo: 'acme/whisper-tiny', store, now });
   const q4 = first.variants.find((v) => v.name === 'onnx/q4');
   store.update(first.repo, 'onnx/q4', { status: 'downloaded', bytesDone: q4?.totalSize ?? 0 });
-  store.update(first.repo, 'onnx/fp16', { status: 'failed', bytesDone: 1234, error: { code: 'HUB_NETWORK_ERROR', message: 'socket hang up' } });
+  store.update(first.repo, 'onnx/fp16', {
+    status: 'failed',
+    bytesDone: 1234,
+    error: { code: 'HUB_NETWORK_ERROR', message: 'socket hang up' },
+  });
   store.update(first.repo, 'onnx/bnb4', { status: 'downloaded', bytesDone: 10 });
 
   // Same commit: nothing changes but the scan time.
   const again = await scanRepo({ ...clientOptions(hub), repo: 'acme/whisper-tiny', store, now });
-  expect(again.variants.find((v) => v.name === 'onnx/q4')).toMatchObject({ status: 'downloaded', outdated: false, updatedAt: q4?.updatedAt });
+  expect(again.variants.find((v) => v.name === 'onnx/q4')).toMatchObject({
+    status: 'downloaded',
+    outdated: false,
+    updatedAt: q4?.updatedAt,
+  });
   expect(again.scannedAt > first.scannedAt).toBe(true);
 
   // Push: one q4 file changes, bnb4 disappears entirely.
@@ -100,8 +121,18 @@ test('rescans keep stored progress; a moved commit marks variants outdated with 
     const moved = await scanRepo({ ...clientOptions(hub), repo: 'acme/whisper-tiny', store, now });
     expect(moved.commit).toBe(after);
     const byName = new Map(moved.variants.map((v) => [v.name, v]));
-    expect(byName.get('onnx/q4')).toMatchObject({ status: 'downloaded', outdated: true, commit: before, changedFiles: ['onnx/decoder_model_merged_q4.onnx'] });
-    expect(byName.get('onnx/fp16')).toMatchObject({ status: 'failed', outdated: true, changedFiles: [], error: { code: 'HUB_NETWORK_ERROR' } });
+    expect(byName.get('onnx/q4')).toMatchObject({
+      status: 'downloaded',
+      outdated: true,
+      commit: before,
+      changedFiles: ['onnx/decoder_model_merged_q4.onnx'],
+    });
+    expect(byName.get('onnx/fp16')).toMatchObject({
+      status: 'failed',
+      outdated: true,
+      changedFiles: [],
+      error: { code: 'HUB_NETWORK_ERROR' },
+    });
     expect(byName.get('onnx/bnb4')).toMatchObject({ status: 'downloaded', outdated: true, removed: true });
     expect(byName.get('onnx/fp32')).toMatchObject({ status: 'available', outdated: false, commit: after });
     expect(ManifestSchema.safeParse(moved).success).toBe(true);
@@ -136,9 +167,16 @@ test('offline: the stored manifest, or HUB_OFFLINE; no request either way', asyn
   const stored = await scanRepo({ ...clientOptions(hub), repo: 'acme/whisper-tiny', store, now });
   hub.resetStats();
   expect(await scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/whisper-tiny', store, now })).toEqual(stored);
-  expect(await scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/whisper-tiny', revision: stored.commit, store, now })).toEqual(stored);
-  expect((await caught(() => scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/whisper-tiny', revision: 'v2', store, now }))).code).toBe('HUB_OFFLINE');
-  expect((await caught(() => scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/other', store, now }))).code).toBe('HUB_OFFLINE');
+  expect(
+    await scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/whisper-tiny', revision: stored.commit, store, now }),
+  ).toEqual(stored);
+  expect(
+    (await caught(() => scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/whisper-tiny', revision: 'v2', store, now })))
+      .code,
+  ).toBe('HUB_OFFLINE');
+  expect((await caught(() => scanRepo({ ...clientOptions(hub, { offline: true }), repo: 'acme/other', store, now }))).code).toBe(
+    'HUB_OFFLINE',
+  );
   expect(hub.stats.requests).toBe(0);
 });
 

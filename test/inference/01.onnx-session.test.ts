@@ -13,7 +13,7 @@ import { makeOnnxModel, onnxModelCase } from '../helpers/python';
 import { tmpDir } from '../helpers/tmp';
 
 const REPO = 'org/tiny';
-const N_SINGLE = 512;  // 1 MiB of embedded weights
+const N_SINGLE = 512; // 1 MiB of embedded weights
 const N_EXT = 256;
 
 let t: ReturnType<typeof tmpDir>;
@@ -74,7 +74,7 @@ test('selects sessions and their external data from a variant file list', () => 
 test('the weights stub redirects big embedded initializers into the model file', () => {
   const view = storage.getFile(REPO, 'onnx/model.onnx')!;
   const r = buildOnnxWeightsStub(view, 'model.onnx');
-  expect(r.tensors).toBe(1);  // W; B (2 KiB) stays embedded
+  expect(r.tensors).toBe(1); // W; B (2 KiB) stays embedded
   expect(r.bytes).toBe(N_SINGLE * N_SINGLE * 4);
   const ext = listOnnxExternalData(r.stub!);
   expect(ext).toEqual([{ name: 'W', location: 'model.onnx', offset: expect.any(Number), length: r.bytes }]);
@@ -112,7 +112,7 @@ test('forced modes: path for a single file, buffer with external data', async ()
   expect(p.mode).toBe('path');
   // Embedded weights: onnxruntime opens a stub whose initializers point into the materialized .onnx.
   expect(p.modelFile).toBe(path.join(dir, 'onnx', '.model.onnx.weights.onnx'));
-  expect(fs.statSync(p.modelFile!).size).toBeLessThan(4096);  // the graph and B (2 KiB); W is in model.onnx
+  expect(fs.statSync(p.modelFile!).size).toBeLessThan(4096); // the graph and B (2 KiB); W is in model.onnx
   expect(fs.readFileSync(path.join(dir, 'onnx', 'model.onnx')).equals(storage.getFile(REPO, 'onnx/model.onnx')!)).toBe(true);
   await check(p.session, N_SINGLE);
   expect(fs.readFileSync('/proc/self/maps', 'utf8')).toContain(path.join(dir, 'onnx', 'model.onnx'));

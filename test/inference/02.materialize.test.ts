@@ -41,7 +41,7 @@ test('materialize writes the content with a kernel copy and replaces the destina
   fs.readSync(fd, old, 0, 16, 0);
   fs.closeSync(fd);
   expect(old.equals(big.subarray(0, 16))).toBe(true);
-  expect(fs.readdirSync(path.dirname(dest))).toEqual(['big.bin']);  // no temporary file left behind
+  expect(fs.readdirSync(path.dirname(dest))).toEqual(['big.bin']); // no temporary file left behind
 });
 
 test('each fallback method produces the same file', async () => {

@@ -4,13 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChunkStorage } from '../../lib';
-import {
-  ggufShardPaths,
-  materializeGguf,
-  parseGgufHeader,
-  parseGgufShardName,
-  readGgufInfo,
-} from '../../lib/gguf';
+import { ggufShardPaths, materializeGguf, parseGgufHeader, parseGgufShardName, readGgufInfo } from '../../lib/gguf';
 import { writeGguf, type GgufTestValue } from '../helpers/gguf-writer';
 import { runPython } from '../helpers/python';
 import { tmpDir } from '../helpers/tmp';
@@ -37,7 +31,9 @@ function llama(extra: Record<string, GgufTestValue> = {}): Record<string, GgufTe
 
 let t: ReturnType<typeof tmpDir>;
 beforeEach(() => (t = tmpDir()));
-afterEach(() => { t.cleanup(); });
+afterEach(() => {
+  t.cleanup();
+});
 
 test('parses metadata of every type, summarizing long arrays', () => {
   const file = writeGguf(llama(), 3);
@@ -75,7 +71,7 @@ test('reports truncation and rejects what is not GGUF v2/v3', () => {
   expect(() => parseGgufHeader(be)).toThrow(/big-endian/);
 });
 
-test('agrees with @huggingface/gguf and the gguf Python package (llama.cpp\'s writer)', async () => {
+test("agrees with @huggingface/gguf and the gguf Python package (llama.cpp's writer)", async () => {
   const file = path.join(t.dir, 'py.gguf');
   runPython([
     '-c',

@@ -92,7 +92,13 @@ describe('ChunkStorage round trips', () => {
   test('ranges and streams return the same bytes', async () => {
     const data = pseudoRandom(4 * CS + 99, 4);
     await storage.storeFile('r', 'f', data);
-    for (const [off, len] of [[0, 1], [CS - 3, 10], [CS, CS], [2 * CS + 5, 2 * CS + 90], [0, data.length]] as const) {
+    for (const [off, len] of [
+      [0, 1],
+      [CS - 3, 10],
+      [CS, CS],
+      [2 * CS + 5, 2 * CS + 90],
+      [0, data.length],
+    ] as const) {
       expect(Buffer.compare(storage.getFileRange('r', 'f', off, len)!, data.subarray(off, off + len))).toBe(0);
     }
     expect(thrownCode(() => storage.getFileRange('r', 'f', data.length, 1))).toBe('ERR_OUT_OF_RANGE');

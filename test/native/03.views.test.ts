@@ -107,7 +107,10 @@ describe('zero-copy views', () => {
     expect(res.stderr).toBe('');
     expect(res.signal).toBeNull();
     expect(res.code).toBe(0);
-    const lines = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines[0]).toEqual({ wrote: 0xab, shared: 0xab });
     expect(lines[1]).toEqual({ ok: true });
     storage = await ChunkStorage.open({ path: t.dir });

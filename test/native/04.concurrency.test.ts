@@ -65,7 +65,9 @@ test('processes creating the same new database at once all get its full geometry
 describe('concurrent readers and one writer', () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => (t = tmpDir()));
-  afterEach(() => { t.cleanup(); });
+  afterEach(() => {
+    t.cleanup();
+  });
 
   async function writeVersions(storage: ChunkStorage, n: number): Promise<Set<string>> {
     const hashes = new Set<string>();

@@ -29,7 +29,9 @@ function checkDb(dir: string): void {
 describe('kill -9 in the middle of writes', () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => (t = tmpDir()));
-  afterEach(() => { t.cleanup(); });
+  afterEach(() => {
+    t.cleanup();
+  });
 
   test.each([
     ['mid-file', /^chunk 1 \d+/],

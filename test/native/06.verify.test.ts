@@ -27,7 +27,9 @@ function flipByte(dir: string, offset: number): void {
 describe('verify finds damage', () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => (t = tmpDir()));
-  afterEach(() => { t.cleanup(); });
+  afterEach(() => {
+    t.cleanup();
+  });
 
   test('a flipped payload byte is reported against every file naming the content', async () => {
     const storage = await ChunkStorage.open({ path: t.dir, chunkSize: CS });

@@ -130,7 +130,7 @@ describe('errors have stable codes and leave stored data intact', () => {
     expect(res.stdout.trim()).toBe('MC_ERR_READ_ONLY');
   });
 
-  test('a read-only handle stays read-only while it shares this process\'s read-write environment', async () => {
+  test("a read-only handle stays read-only while it shares this process's read-write environment", async () => {
     const ro = await ChunkStorage.open({ path: t.dir, readOnly: true }); // `storage` (read-write) is open
     expect(ro.readOnly).toBe(true);
     expect(await rejectCode(ro.storeFile('a', 'b', Buffer.alloc(1)))).toBe('MC_ERR_READ_ONLY');

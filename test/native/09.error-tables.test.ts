@@ -41,12 +41,10 @@ describe('error tables', () => {
 
   test('Python STORE_ERROR_TABLE equals the addon table, in order, messages included', () => {
     const py = pythonTable();
-    expect(Object.entries(py).map(([name, e]) => [name, e.value, e.message])).toEqual(
-      native.map((e) => [e.name, e.value, e.message]),
-    );
+    expect(Object.entries(py).map(([name, e]) => [name, e.value, e.message])).toEqual(native.map((e) => [e.name, e.value, e.message]));
   });
 
-  test('codes are in model-cache\'s reserved range and names are stable', () => {
+  test("codes are in model-cache's reserved range and names are stable", () => {
     for (const e of native) {
       expect(e.value).toBeLessThanOrEqual(-32001);
       expect(e.value).toBeGreaterThanOrEqual(-32099);
@@ -60,11 +58,18 @@ describe('error tables', () => {
 describe('cache codes and docs/ERRORS.md', () => {
   const native = binding.errorTable();
   // Native codes reserved for branches not merged yet: documented already, in the table once merged.
-  const RESERVED: [string, number][] = [['MC_ERR_CHECKSUM', -32018], ['MC_ERR_NOT_A_DATABASE', -32019], ['MC_ERR_DISK_FULL', -32020]];
+  const RESERVED: [string, number][] = [
+    ['MC_ERR_CHECKSUM', -32018],
+    ['MC_ERR_NOT_A_DATABASE', -32019],
+    ['MC_ERR_DISK_FULL', -32020],
+  ];
   // libmdbx and errno names with a CLI hint (open sets: only these are listed).
   const PASSED_THROUGH = ['MDBX_MAP_FULL', 'ENOSPC', 'EACCES'];
 
-  interface Row { code: string; cells: string[] }
+  interface Row {
+    code: string;
+    cells: string[];
+  }
   function docRows(): Row[] {
     const text = fs.readFileSync(path.join(ROOT, 'docs', 'ERRORS.md'), 'utf8');
     const rows: Row[] = [];
@@ -77,14 +82,19 @@ describe('cache codes and docs/ERRORS.md', () => {
   }
 
   function errorFor(code: string): Error {
-    if (code in STORE_ERROR_CODES || code.startsWith('MC_ERR_') || PASSED_THROUGH.includes(code)) return new ModelStoreError(code as StoreErrorCode, 'x');
+    if (code in STORE_ERROR_CODES || code.startsWith('MC_ERR_') || PASSED_THROUGH.includes(code))
+      return new ModelStoreError(code as StoreErrorCode, 'x');
     if ((HUB_ERROR_CODES as readonly string[]).includes(code)) return new HubError(code as HubErrorCode, 'x');
     if (code === 'USAGE') return new UsageError('x');
     return new ModelCacheError(code as CacheErrorCode, 'x');
   }
 
   test('Python CACHE_ERROR_CODES equals TypeScript CACHE_ERROR_CODES, in order', () => {
-    const res = spawnSync(PYTHON, ['-m', 'model_cache._errors', 'cache'], { cwd: path.join(ROOT, 'python'), encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(PYTHON, ['-m', 'model_cache._errors', 'cache'], {
+      cwd: path.join(ROOT, 'python'),
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(res.status).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual([...CACHE_ERROR_CODES]);
   });

@@ -44,7 +44,7 @@ test('a 4 GiB + 64 MiB file: MC_ERR_TOO_LARGE for one view; ranges and the strea
     let bytes = 0;
     let lastFirstWord = -1;
     for await (const v of storage.readChunksUnsafe('big/model', 'model.gguf', { start: 60 * PIECE })) {
-      if ((bytes % PIECE) === 0) lastFirstWord = v.readUInt32LE(0);
+      if (bytes % PIECE === 0) lastFirstWord = v.readUInt32LE(0);
       bytes += v.length;
     }
     expect(bytes).toBe(5 * PIECE);

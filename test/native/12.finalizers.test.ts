@@ -33,7 +33,7 @@ test('collected views unmap their mirrors and unpin their snapshot', async () =>
     expect(res.stderr).toBe('');
     const r = JSON.parse(res.stdout.trim()) as Record<string, number>;
     expect(r.withViews! - r.base!).toBeGreaterThanOrEqual(20 * 16); // one mapping per chunk per mirror...
-    expect(r.after! - r.base!).toBeLessThan(20);               // ...and were unmapped when collected
+    expect(r.after! - r.base!).toBeLessThan(20); // ...and were unmapped when collected
     // While pinned, every rewrite needed new pages; unpinned, rewrites reuse the freed ones.
     expect(r.finalSize).toBe(r.pinnedSize);
   } finally {

@@ -37,13 +37,23 @@ describe('a database file that is not a whole model-cache database', () => {
     s.close();
     good = fs.readFileSync(path.join(dir, DB));
   });
-  afterAll(() => { t.cleanup(); });
+  afterAll(() => {
+    t.cleanup();
+  });
 
   function sqliteFile(): Buffer {
     const file = path.join(t.dir, 'x.sqlite');
     const py = path.join(ROOT, '.venv', 'bin', 'python');
-    const res = spawnSync(py, ['-c', `import sqlite3,sys
-c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.executemany('insert into t values (?)', [('x'*100,)]*500); c.commit()`, file], { encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(
+      py,
+      [
+        '-c',
+        `import sqlite3,sys
+c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.executemany('insert into t values (?)', [('x'*100,)]*500); c.commit()`,
+        file,
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     if (res.status !== 0) throw new Error(`sqlite: ${res.stderr}`);
     return fs.readFileSync(file);
   }
@@ -85,12 +95,15 @@ c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.executemany('i
       expect(fingerprint(file)).toBe(before);
     }
     // Compaction refuses it too, and leaves it alone.
-    const err = await ChunkStorage.compact(dir).then(() => undefined, (e: unknown) => e);
+    const err = await ChunkStorage.compact(dir).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ code: 'MC_ERR_NOT_A_DATABASE' });
     expect(fingerprint(file)).toBe(before);
   });
 
-  test('a directory in the database file\'s place', async () => {
+  test("a directory in the database file's place", async () => {
     const dir = path.join(t.dir, 'dir-in-place');
     fs.mkdirSync(path.join(dir, DB), { recursive: true });
     for (const readOnly of [true, false]) {
@@ -151,7 +164,12 @@ c=sqlite3.connect(sys.argv[1]); c.execute('create table t(a)'); c.executemany('i
     fs.writeFileSync(path.join(dir, DB), good.subarray(0, 4096));
     const asFile = path.join(t.dir, 'cli-file');
     fs.writeFileSync(asFile, 'x\n');
-    for (const [cacheDir, command] of [[dir, 'verify'], [dir, 'ls'], [asFile, 'verify'], [asFile, 'ls']] as const) {
+    for (const [cacheDir, command] of [
+      [dir, 'verify'],
+      [dir, 'ls'],
+      [asFile, 'verify'],
+      [asFile, 'ls'],
+    ] as const) {
       const res = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'cli', 'main.js'), '--cache-dir', cacheDir, command], {
         encoding: 'utf8',
         timeout: 30_000,

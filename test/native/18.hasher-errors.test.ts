@@ -37,7 +37,9 @@ describe('an exception in a hasher task', () => {
     await s.storeFile('org/keep', 'k.bin', keep);
     s.close();
   });
-  afterEach(() => { t.cleanup(); });
+  afterEach(() => {
+    t.cleanup();
+  });
 
   test.each([
     ['hasher-throw', 'MC_ERR_INTERNAL'],

@@ -33,14 +33,27 @@ describe('upload pieces', () => {
     await native.putPiece(u.id, 1, 0, chunk(1).subarray(0, 10_000));
     await native.putPiece(u.id, 1, 10_000, chunk(1).subarray(10_000, 15_000));
     await native.putPiece(u.id, 3, 0, chunk(3).subarray(0, 40));
-    expect(native.listUploads()[0]).toMatchObject({ present: [0], partial: [{ index: 1, kept: 15_000 }, { index: 3, kept: 40 }] });
+    expect(native.listUploads()[0]).toMatchObject({
+      present: [0],
+      partial: [
+        { index: 1, kept: 15_000 },
+        { index: 3, kept: 40 },
+      ],
+    });
 
     // A crash-like restart: a new handle sees the same durable state.
     storage.close();
     storage = await ChunkStorage.open({ path: t.dir, chunkSize: CS });
     native = ChunkStorage.native(storage);
     u = await native.beginUpload({ size: SIZE, resumeKey: 'k', sha256: hash });
-    expect(u).toMatchObject({ resumed: true, present: [0], partial: [{ index: 1, kept: 15_000 }, { index: 3, kept: 40 }] });
+    expect(u).toMatchObject({
+      resumed: true,
+      present: [0],
+      partial: [
+        { index: 1, kept: 15_000 },
+        { index: 3, kept: 40 },
+      ],
+    });
     const dest = Buffer.alloc(CS);
     expect(native.readPartial(u.id, 1, dest)).toBe(15_000);
     expect(dest.subarray(0, 15_000).equals(chunk(1).subarray(0, 15_000))).toBe(true);
@@ -48,10 +61,15 @@ describe('upload pieces', () => {
 
     // Pieces follow each other: no gap, no overlap, nothing past the chunk, nothing for a complete chunk.
     await expect(native.putPiece(u.id, 1, 0, chunk(1).subarray(0, 10))).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
-    await expect(native.putPiece(u.id, 1, 20_000, chunk(1).subarray(20_000, 20_010))).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
+    await expect(native.putPiece(u.id, 1, 20_000, chunk(1).subarray(20_000, 20_010))).rejects.toMatchObject({
+      code: 'MC_ERR_INVALID_ARGUMENT',
+    });
     await expect(native.putPiece(u.id, 3, 40, Buffer.alloc(100))).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
     await expect(native.putPiece(u.id, 0, 0, Buffer.alloc(10))).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
-    expect(native.listUploads()[0]!.partial).toEqual([{ index: 1, kept: 15_000 }, { index: 3, kept: 40 }]);
+    expect(native.listUploads()[0]!.partial).toEqual([
+      { index: 1, kept: 15_000 },
+      { index: 3, kept: 40 },
+    ]);
 
     await native.putPiece(u.id, 1, 15_000, chunk(1).subarray(15_000, 30_000));
     expect(native.readPartial(u.id, 1, dest)).toBe(30_000);

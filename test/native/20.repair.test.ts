@@ -9,7 +9,9 @@ type Native = ReturnType<typeof ChunkStorage.native>;
 describe('verify counts damaged bytes; repairChunk rewrites only a still-damaged chunk', () => {
   let t: ReturnType<typeof tmpDir>;
   beforeEach(() => (t = tmpDir()));
-  afterEach(() => { t.cleanup(); });
+  afterEach(() => {
+    t.cleanup();
+  });
 
   async function damaged(data: Buffer, chunks: number[]): Promise<ChunkStorage> {
     const storage = await ChunkStorage.open({ path: t.dir, chunkSize: CS, copyBelow: 0 });
@@ -63,11 +65,15 @@ describe('verify counts damaged bytes; repairChunk rewrites only a still-damaged
     await expect(native.repairChunk(sha, blob + 1, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({ code: 'MC_ERR_NOT_FOUND' });
     await expect(native.repairChunk(sha, blob, 1, data.subarray(CS, 2 * CS - 1))).rejects.toMatchObject({ code: 'MC_ERR_SIZE_MISMATCH' });
     await expect(native.repairChunk(sha, blob, 3, data.subarray(0, CS))).rejects.toMatchObject({ code: 'MC_ERR_INVALID_ARGUMENT' });
-    await expect(native.repairChunk('00'.repeat(32), blob, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({ code: 'MC_ERR_NOT_FOUND' });
+    await expect(native.repairChunk('00'.repeat(32), blob, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({
+      code: 'MC_ERR_NOT_FOUND',
+    });
     expect((await native.checkFile('org/r', 'model.bin'))!.damaged.map((d) => d.chunk)).toEqual([1]);
     storage.close();
     const ro = await ChunkStorage.open({ path: t.dir, readOnly: true });
-    await expect(ChunkStorage.native(ro).repairChunk(sha, blob, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({ code: 'MC_ERR_READ_ONLY' });
+    await expect(ChunkStorage.native(ro).repairChunk(sha, blob, 1, data.subarray(CS, 2 * CS))).rejects.toMatchObject({
+      code: 'MC_ERR_READ_ONLY',
+    });
     ro.close();
   });
 

@@ -14,7 +14,11 @@ import { fill, openCache, REPO, Servers, startHub } from './helpers';
 const APP = 'http://app.example:8080';
 const TOKEN = 'hf_cors_test_token_0123456789abcdef';
 
-async function ask(url: string, method: 'GET' | 'HEAD' | 'OPTIONS', headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown> }> {
+async function ask(
+  url: string,
+  method: 'GET' | 'HEAD' | 'OPTIONS',
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, unknown> }> {
   const r = await request(url, { method, headers });
   await r.body.dump();
   return { status: r.statusCode, headers: r.headers };
@@ -56,15 +60,24 @@ describe('CORS', () => {
   });
 
   test('an allowed origin: preflight without the token, then GET/HEAD with the token expose the Hub headers', async () => {
-    const pre = await ask(file(listed), 'OPTIONS', { origin: APP, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization, range' });
+    const pre = await ask(file(listed), 'OPTIONS', {
+      origin: APP,
+      'access-control-request-method': 'GET',
+      'access-control-request-headers': 'authorization, range',
+    });
     expect(pre.status).toBe(204);
-    expect(pre.headers).toMatchObject({ 'access-control-allow-origin': APP, 'access-control-allow-headers': 'authorization, range', vary: 'Origin' });
+    expect(pre.headers).toMatchObject({
+      'access-control-allow-origin': APP,
+      'access-control-allow-headers': 'authorization, range',
+      vary: 'Origin',
+    });
     expect(String(pre.headers['access-control-allow-methods'])).toMatch(/GET/);
     for (const method of ['GET', 'HEAD'] as const) {
       const r = await ask(file(listed), method, { origin: APP, authorization: `Bearer ${TOKEN}`, range: 'bytes=0-9' });
       expect({ method, status: r.status, origin: r.headers['access-control-allow-origin'] }).toEqual({ method, status: 206, origin: APP });
       const exposed = String(r.headers['access-control-expose-headers']).toLowerCase().split(/,\s*/);
-      for (const h of ['etag', 'x-repo-commit', 'x-linked-size', 'x-linked-etag', 'content-range', 'accept-ranges', 'content-length']) expect(exposed).toContain(h);
+      for (const h of ['etag', 'x-repo-commit', 'x-linked-size', 'x-linked-etag', 'content-range', 'accept-ranges', 'content-length'])
+        expect(exposed).toContain(h);
     }
     // Errors carry it too, so a page can read why (here: no token).
     const denied = await ask(file(listed), 'GET', { origin: APP });
@@ -83,7 +96,10 @@ describe('CORS', () => {
   test('`*` only when given: any origin, answered with *', async () => {
     const r = await ask(file(anyOrigin), 'GET', { origin: 'http://anything.example' });
     expect(r.headers['access-control-allow-origin']).toBe('*');
-    const pre = await ask(`${anyOrigin.url}/api/models/${REPO}`, 'OPTIONS', { origin: 'http://anything.example', 'access-control-request-method': 'GET' });
+    const pre = await ask(`${anyOrigin.url}/api/models/${REPO}`, 'OPTIONS', {
+      origin: 'http://anything.example',
+      'access-control-request-method': 'GET',
+    });
     expect(pre).toMatchObject({ status: 204, headers: { 'access-control-allow-origin': '*' } });
   });
 

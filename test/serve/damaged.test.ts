@@ -32,7 +32,8 @@ type Source = () => AsyncIterable<Buffer>;
 function source(pieces: number, then: 'throw' | 'end'): Source {
   return async function* () {
     for (let i = 0; i < pieces; i += 1) yield Buffer.alloc(PIECE, i + 1);
-    if (then === 'throw') throw new ModelStoreError('MC_ERR_CHECKSUM', 'a stored chunk failed its CRC32C check (damaged data); run verify --repair');
+    if (then === 'throw')
+      throw new ModelStoreError('MC_ERR_CHECKSUM', 'a stored chunk failed its CRC32C check (damaged data); run verify --repair');
   };
 }
 
@@ -57,9 +58,11 @@ describe('the body sender on a real socket', () => {
         res.writeHead(404).end();
         return;
       }
-      sendBody(ex, { status: 200, headers: { 'content-type': 'application/octet-stream' }, length: 4 * PIECE, source: make() }).catch((err: unknown) => {
-        ex.error(serveErrorFrom(err));
-      });
+      sendBody(ex, { status: 200, headers: { 'content-type': 'application/octet-stream' }, length: 4 * PIECE, source: make() }).catch(
+        (err: unknown) => {
+          ex.error(serveErrorFrom(err));
+        },
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -79,26 +82,33 @@ describe('the body sender on a real socket', () => {
     expect(JSON.parse(await r.body.text())).toEqual({ error: expect.stringMatching(/verify --repair/) });
   });
 
-  test.each(['/fail-after-one', '/fail-after-three', '/short'])('%s: headers went out, then the connection is cut; the client gets an error, never a complete body', async (p) => {
-    const r = await request(`${base}${p}`);
-    expect(r.statusCode).toBe(200);
-    expect(r.headers['content-length']).toBe(String(4 * PIECE));
-    await expect(r.body.arrayBuffer()).rejects.toThrow();
-    // On the wire: fewer bytes than promised, then the close.
-    const u = new URL(base);
-    const got = await new Promise<Buffer>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      const socket = net.connect(Number(u.port), u.hostname, () => socket.write(`GET ${p} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`));
-      socket.on('data', (d: Buffer) => chunks.push(d));
-      socket.on('close', () => { resolve(Buffer.concat(chunks)); });
-      socket.on('error', reject);
-      setTimeout(() => { socket.destroy(new Error('no close within 10 s')); }, 10_000).unref();
-    });
-    const head = got.indexOf('\r\n\r\n');
-    expect(got.subarray(0, head).toString()).toMatch(/^HTTP\/1\.1 200/);
-    expect(got.length - head - 4).toBeLessThan(4 * PIECE);
-    expect(notes.at(-1)).toMatch(/^body aborted: /);
-  });
+  test.each(['/fail-after-one', '/fail-after-three', '/short'])(
+    '%s: headers went out, then the connection is cut; the client gets an error, never a complete body',
+    async (p) => {
+      const r = await request(`${base}${p}`);
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-length']).toBe(String(4 * PIECE));
+      await expect(r.body.arrayBuffer()).rejects.toThrow();
+      // On the wire: fewer bytes than promised, then the close.
+      const u = new URL(base);
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        const socket = net.connect(Number(u.port), u.hostname, () => socket.write(`GET ${p} HTTP/1.1\r\nHost: ${u.host}\r\n\r\n`));
+        socket.on('data', (d: Buffer) => chunks.push(d));
+        socket.on('close', () => {
+          resolve(Buffer.concat(chunks));
+        });
+        socket.on('error', reject);
+        setTimeout(() => {
+          socket.destroy(new Error('no close within 10 s'));
+        }, 10_000).unref();
+      });
+      const head = got.indexOf('\r\n\r\n');
+      expect(got.subarray(0, head).toString()).toMatch(/^HTTP\/1\.1 200/);
+      expect(got.length - head - 4).toBeLessThan(4 * PIECE);
+      expect(notes.at(-1)).toMatch(/^body aborted: /);
+    },
+  );
 
   test('the server keeps serving: a whole body after the failures', async () => {
     const r = await request(`${base}/ok`);
@@ -147,7 +157,10 @@ describe('a damaged database served by `serve`', () => {
     t = tmpDir('mc-serve-damaged-');
     const dir = path.join(t.dir, 'cache');
     cache = await openCache(dir, hub.endpoint);
-    await fill(cache, files.map((f) => f.path));
+    await fill(
+      cache,
+      files.map((f) => f.path),
+    );
     const copy = (p: string, offset: number): Buffer => {
       const view = cache.storage.getFileRange(REPO, p, offset, 64)!;
       const bytes = Buffer.from(view);

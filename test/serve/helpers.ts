@@ -32,7 +32,10 @@ export const ALL_PATHS = serveFiles().map((f) => f.path);
 
 export function startHub(files: HubFileSpec[] = serveFiles(), extra: { id: string; files: HubFileSpec[] }[] = []): Promise<HubServer> {
   return startHubServer({
-    repos: [{ id: REPO, aliases: ['org/old-name'], pipelineTag: 'feature-extraction', libraryName: 'transformers.js', tags: ['onnx'], files }, ...extra],
+    repos: [
+      { id: REPO, aliases: ['org/old-name'], pipelineTag: 'feature-extraction', libraryName: 'transformers.js', tags: ['onnx'], files },
+      ...extra,
+    ],
     lifetimeMs: 120_000,
   });
 }
@@ -112,12 +115,21 @@ export interface PythonResult {
  * Runs test/serve/hf_client.py (the real huggingface_hub) with `cases`, asynchronously: the servers it
  * talks to run in this process, so a blocking spawnSync would deadlock them.
  */
-export async function runHfClient(cases: readonly Record<string, unknown>[], env: Record<string, string>): Promise<Map<string, PythonResult>> {
+export async function runHfClient(
+  cases: readonly Record<string, unknown>[],
+  env: Record<string, string>,
+): Promise<Map<string, PythonResult>> {
   if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} is missing: run \`node scripts/setup-python.js\``);
   const script = path.join(__dirname, 'hf_client.py');
   const child = spawn(PYTHON, [script, JSON.stringify(cases)], {
     // Only what the client needs: no token or endpoint of the developer's own leaks in.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', HF_HUB_DISABLE_TELEMETRY: '1', HF_HUB_DISABLE_PROGRESS_BARS: '1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/tmp',
+      HF_HUB_DISABLE_TELEMETRY: '1',
+      HF_HUB_DISABLE_PROGRESS_BARS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out = await collect(child, 90_000);

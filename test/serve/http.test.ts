@@ -23,12 +23,17 @@ interface Reply {
 function raw(base: string, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Reply> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => { resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }); });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(init.body);
   });
@@ -51,7 +56,8 @@ describe('model-cache serve: HTTP', () => {
   let server: CacheServer;
   let commit: string;
   const lines: string[] = [];
-  const fileUrl = (path: string, rev = 'main'): string => `${server.url}/${REPO}/resolve/${encodeURIComponent(rev)}/${path.split('/').map(encodeURIComponent).join('/')}`;
+  const fileUrl = (path: string, rev = 'main'): string =>
+    `${server.url}/${REPO}/resolve/${encodeURIComponent(rev)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 
   beforeAll(async () => {
     hub = await startHub(undefined, [{ id: BIG, files: [{ path: 'big.bin', size: BIG_SIZE }] }]);
@@ -110,7 +116,11 @@ describe('model-cache serve: HTTP', () => {
         [`bytes=3145000-${size + 1000}`, 3145000, size - 1], // an end past EOF is clamped
       ] as const) {
         const r = await get(fileUrl(path), { range });
-        expect({ range, status: r.status, contentRange: r.headers['content-range'] }).toEqual({ range, status: 206, contentRange: `bytes ${start}-${end}/${size}` });
+        expect({ range, status: r.status, contentRange: r.headers['content-range'] }).toEqual({
+          range,
+          status: 206,
+          contentRange: `bytes ${start}-${end}/${size}`,
+        });
         expect(r.headers['content-length']).toBe(String(end - start + 1));
         expect(r.body.equals(whole.subarray(start, end + 1))).toBe(true);
       }
@@ -118,15 +128,31 @@ describe('model-cache serve: HTTP', () => {
 
     test('unsatisfiable or invalid ranges: 416 with bytes */size; unparseable, multiple or other-unit ranges are ignored (200)', async () => {
       const size = (await hub.fileHashes(REPO, 'onnx/model.onnx')).size;
-      for (const range of [`bytes=${size}-`, `bytes=${size + 5}-${size + 10}`, 'bytes=5-2', 'bytes=-0', `bytes=${'9'.repeat(30)}-`, `bytes=${size}-,${size + 1}-`]) {
+      for (const range of [
+        `bytes=${size}-`,
+        `bytes=${size + 5}-${size + 10}`,
+        'bytes=5-2',
+        'bytes=-0',
+        `bytes=${'9'.repeat(30)}-`,
+        `bytes=${size}-,${size + 1}-`,
+      ]) {
         const r = await get(fileUrl('onnx/model.onnx'), { range });
-        expect({ range, status: r.status, contentRange: r.headers['content-range'] }).toEqual({ range, status: 416, contentRange: `bytes */${size}` });
+        expect({ range, status: r.status, contentRange: r.headers['content-range'] }).toEqual({
+          range,
+          status: 416,
+          contentRange: `bytes */${size}`,
+        });
       }
       // Issue 14.10: RFC 9110 section 14.2 ignores a Range it cannot parse.
       const whole = await hub.fileHashes(REPO, 'config.json');
       for (const range of ['bytes=abc', 'bytes=0--1', 'bytes=', 'bytes=0-1,5-6', 'items=0-1']) {
         const r = await get(fileUrl('config.json'), { range });
-        expect({ range, status: r.status, contentRange: r.headers['content-range'], length: r.body.length }).toEqual({ range, status: 200, contentRange: undefined, length: whole.size });
+        expect({ range, status: r.status, contentRange: r.headers['content-range'], length: r.body.length }).toEqual({
+          range,
+          status: 200,
+          contentRange: undefined,
+          length: whole.size,
+        });
         expect(sha256(r.body)).toBe(whole.sha256);
       }
     });
@@ -173,7 +199,12 @@ describe('model-cache serve: HTTP', () => {
         expect(typeof r.headers['x-error-message']).toBe('string');
         expect(JSON.parse(r.body.toString()).error).toEqual(expect.any(String));
         const head = await get(url, {}, 'HEAD');
-        expect({ url, status: head.status, code: head.headers['x-error-code'], body: head.body.length }).toEqual({ url, status: 404, code, body: 0 });
+        expect({ url, status: head.status, code: head.headers['x-error-code'], body: head.body.length }).toEqual({
+          url,
+          status: 404,
+          code,
+          body: 0,
+        });
       }
       expect((await get(fileUrl('nope.bin'))).headers['x-repo-commit']).toBe(commit);
     });
@@ -223,13 +254,20 @@ describe('model-cache serve: HTTP', () => {
       ];
       for (const p of paths) {
         const r = await raw(server.url, p);
-        expect({ p: p.slice(0, 80), status: r.status }).toEqual({ p: p.slice(0, 80), status: r.status >= 400 && r.status < 500 ? r.status : 'a 4xx' });
+        expect({ p: p.slice(0, 80), status: r.status }).toEqual({
+          p: p.slice(0, 80),
+          status: r.status >= 400 && r.status < 500 ? r.status : 'a 4xx',
+        });
         expect(r.headers['x-repo-commit']).toBeUndefined(); // nothing was looked up
       }
       // Revision names no ref can have are not found, as the Hub answers them.
       for (const rev of ['..', 'a..b', 'x%20y', '%00', 'a'.repeat(300)]) {
         const r = await raw(server.url, `/${REPO}/resolve/${rev}/config.json`);
-        expect({ rev: rev.slice(0, 10), status: r.status, code: r.headers['x-error-code'] }).toEqual({ rev: rev.slice(0, 10), status: 404, code: 'RevisionNotFound' });
+        expect({ rev: rev.slice(0, 10), status: r.status, code: r.headers['x-error-code'] }).toEqual({
+          rev: rev.slice(0, 10),
+          status: 404,
+          code: 'RevisionNotFound',
+        });
       }
       // A URL beyond Node's header limit (16 KiB) is refused before it reaches us.
       expect((await raw(server.url, `/${REPO}/resolve/main/${'b'.repeat(20_000)}`)).status).toBe(431);
@@ -243,26 +281,43 @@ describe('model-cache serve: HTTP', () => {
       expect((await raw(server.url, url, { method: 'POST', headers: json, body: '{' })).status).toBe(400);
       expect((await raw(server.url, url, { method: 'POST', headers: json, body: '{"paths":[1]}' })).status).toBe(400);
       expect((await raw(server.url, url, { method: 'POST', headers: json, body: 'null' })).status).toBe(400);
-      expect((await raw(server.url, url, { method: 'POST', headers: json, body: `{"paths":["${'x'.repeat(2 * MiB)}"]}` })).status).toBe(413);
+      expect((await raw(server.url, url, { method: 'POST', headers: json, body: `{"paths":["${'x'.repeat(2 * MiB)}"]}` })).status).toBe(
+        413,
+      );
     });
   });
 
   describe('API routes', () => {
     test('model info: Hub fields, siblings with blobs=true, expand filtering', async () => {
       const info = JSON.parse((await get(`${server.url}/api/models/${REPO}`)).body.toString());
-      expect(info).toMatchObject({ id: REPO, sha: commit, pipeline_tag: 'feature-extraction', library_name: 'transformers.js', private: false, gated: false, tags: ['onnx'] });
+      expect(info).toMatchObject({
+        id: REPO,
+        sha: commit,
+        pipeline_tag: 'feature-extraction',
+        library_name: 'transformers.js',
+        private: false,
+        gated: false,
+        tags: ['onnx'],
+      });
       expect(info._id).toMatch(/^[0-9a-f]{24}$/);
       expect(info.siblings).toContainEqual({ rfilename: 'config.json' });
       const blobs = JSON.parse((await get(`${server.url}/api/models/${REPO}/revision/main?blobs=True`)).body.toString());
       const h = await hub.fileHashes(REPO, 'onnx/model.onnx');
       const sibling = blobs.siblings.find((s: { rfilename: string }) => s.rfilename === 'onnx/model.onnx');
-      expect(sibling).toEqual({ rfilename: 'onnx/model.onnx', blobId: h.gitSha1, size: h.size, lfs: { sha256: h.sha256, size: h.size, pointerSize: expect.any(Number) } });
+      expect(sibling).toEqual({
+        rfilename: 'onnx/model.onnx',
+        blobId: h.gitSha1,
+        size: h.size,
+        lfs: { sha256: h.sha256, size: h.size, pointerSize: expect.any(Number) },
+      });
       // The same pointer size the Hub (our fixture) reports.
       const tree = JSON.parse((await get(`${server.url}/api/models/${REPO}/tree/main/onnx`)).body.toString());
       expect(tree.find((e: { path: string }) => e.path === 'onnx/model.onnx').lfs.pointerSize).toBe(sibling.lfs.pointerSize);
       const upstreamTree = JSON.parse((await get(`${hub.endpoint}/api/models/${REPO}/tree/main/onnx`)).body.toString());
       expect(tree).toEqual(upstreamTree);
-      const only = JSON.parse((await get(`${server.url}/api/models/${REPO}/revision/${commit}?expand=sha&expand=pipeline_tag`)).body.toString());
+      const only = JSON.parse(
+        (await get(`${server.url}/api/models/${REPO}/revision/${commit}?expand=sha&expand=pipeline_tag`)).body.toString(),
+      );
       expect(only).toEqual({ _id: info._id, id: REPO, sha: commit, pipeline_tag: 'feature-extraction' });
     });
 
@@ -279,13 +334,19 @@ describe('model-cache serve: HTTP', () => {
         url = link === undefined ? undefined : /^<(http:\/\/[^>]+)>; rel="next"$/.exec(link)![1];
         if (url !== undefined) expect(url).toContain('limit=4');
       }
-      const upstream = (JSON.parse((await get(`${hub.endpoint}/api/models/${REPO}/tree/main?recursive=true`)).body.toString()) as { path: string }[]).map((e) => e.path);
+      const upstream = (
+        JSON.parse((await get(`${hub.endpoint}/api/models/${REPO}/tree/main?recursive=true`)).body.toString()) as { path: string }[]
+      ).map((e) => e.path);
       expect(seen).toEqual([...upstream].sort());
       expect(pages).toBe(Math.ceil(seen.length / 4));
       const file = await get(`${server.url}/api/models/${REPO}/tree/main/config.json`);
       expect(file).toMatchObject({ status: 404, headers: { 'x-error-code': 'EntryNotFound', 'x-repo-commit': commit } });
       const encodedRev = await get(`${server.url}/api/models/${REPO}/tree/${commit}/odd%20names`);
-      expect(JSON.parse(encodedRev.body.toString()).map((e: { path: string }) => e.path).sort()).toEqual(['odd names/a+b #1 ü.txt', 'odd names/c+d é.txt']);
+      expect(
+        JSON.parse(encodedRev.body.toString())
+          .map((e: { path: string }) => e.path)
+          .sort(),
+      ).toEqual(['odd names/a+b #1 ü.txt', 'odd names/c+d é.txt']);
     });
 
     test('paths-info with the form body huggingface_hub sends', async () => {
@@ -295,7 +356,10 @@ describe('model-cache serve: HTTP', () => {
         body: 'paths=config.json&paths=onnx&paths=missing&expand=false',
       });
       expect(r.status).toBe(200);
-      expect(JSON.parse(r.body.toString()).map((e: { type: string; path: string }) => `${e.type}:${e.path}`)).toEqual(['file:config.json', 'directory:onnx']);
+      expect(JSON.parse(r.body.toString()).map((e: { type: string; path: string }) => `${e.type}:${e.path}`)).toEqual([
+        'file:config.json',
+        'directory:onnx',
+      ]);
     });
   });
 
@@ -305,30 +369,37 @@ describe('model-cache serve: HTTP', () => {
     await get(fileUrl('nope.bin'), {}, 'HEAD');
     await new Promise((r) => setImmediate(r));
     const size = (await hub.fileHashes(REPO, 'config.json')).size;
-    expect(lines).toEqual([`GET /${REPO}/resolve/main/config.json 200 ${size} ${lines[0]!.split(' ').at(-1)}`, expect.stringMatching(new RegExp(`^HEAD /${REPO}/resolve/main/nope.bin 404 0 \\d+ms$`))]);
+    expect(lines).toEqual([
+      `GET /${REPO}/resolve/main/config.json 200 ${size} ${lines[0]!.split(' ').at(-1)}`,
+      expect.stringMatching(new RegExp(`^HEAD /${REPO}/resolve/main/nope.bin 404 0 \\d+ms$`)),
+    ]);
     expect(lines[0]).toMatch(/ \d+ms$/);
   });
 
   test('clients that go away mid-body, or during a paths-info upload, leave the server serving', async () => {
     const u = new URL(server.url);
     await Promise.all(
-      Array.from({ length: 12 }, (_, i) =>
-        new Promise<void>((resolve) => {
-          const socket = net.connect(Number(u.port), u.hostname);
-          const request =
-            i % 3 === 2
-              ? `POST /api/models/${REPO}/paths-info/main HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"paths":[`
-              : `GET /${BIG}/resolve/main/big.bin HTTP/1.1\r\nHost: ${u.host}\r\nRange: bytes=${i * 1000}-\r\n\r\n`;
-          socket.write(request);
-          let got = 0;
-          socket.on('data', (d: Buffer) => {
-            got += d.length;
-            if (got > 100_000) socket.destroy();
-          });
-          setTimeout(() => socket.destroy(), 50);
-          socket.on('close', () => { resolve(); });
-          socket.on('error', () => undefined);
-        }),
+      Array.from(
+        { length: 12 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const socket = net.connect(Number(u.port), u.hostname);
+            const request =
+              i % 3 === 2
+                ? `POST /api/models/${REPO}/paths-info/main HTTP/1.1\r\nHost: ${u.host}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"paths":[`
+                : `GET /${BIG}/resolve/main/big.bin HTTP/1.1\r\nHost: ${u.host}\r\nRange: bytes=${i * 1000}-\r\n\r\n`;
+            socket.write(request);
+            let got = 0;
+            socket.on('data', (d: Buffer) => {
+              got += d.length;
+              if (got > 100_000) socket.destroy();
+            });
+            setTimeout(() => socket.destroy(), 50);
+            socket.on('close', () => {
+              resolve();
+            });
+            socket.on('error', () => undefined);
+          }),
       ),
     );
     const r = await get(fileUrl('onnx/model_q4f16.onnx'));

@@ -53,10 +53,20 @@ describe('@huggingface/hub against model-cache serve', () => {
     expect(urls.slice(1).every((u) => u.startsWith(`${server.url}/api/models/${REPO}/tree/main?`) && u.includes('cursor='))).toBe(true);
     const files = entries.filter((e) => e.type === 'file');
     expect(files.map((e) => e.path).sort()).toEqual([...ALL_PATHS].sort());
-    expect(entries.filter((e) => e.type === 'directory').map((e) => e.path).sort()).toEqual(['odd names', 'onnx']);
+    expect(
+      entries
+        .filter((e) => e.type === 'directory')
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(['odd names', 'onnx']);
     for (const e of files) {
       const h = await hub.fileHashes(REPO, e.path);
-      expect({ path: e.path, size: e.size, oid: e.oid, lfs: e.lfs?.oid }).toEqual({ path: e.path, size: h.size, oid: h.gitSha1, lfs: h.lfs ? h.sha256 : undefined });
+      expect({ path: e.path, size: e.size, oid: e.oid, lfs: e.lfs?.oid }).toEqual({
+        path: e.path,
+        size: h.size,
+        oid: h.gitSha1,
+        lfs: h.lfs ? h.sha256 : undefined,
+      });
     }
   });
 
@@ -64,7 +74,14 @@ describe('@huggingface/hub against model-cache serve', () => {
     const entries: ListFileEntry[] = await all(listFiles({ repo: REPO, hubUrl: server.url, path: 'onnx' }));
     expect(entries.map((e) => e.path).sort()).toEqual(['onnx/model.onnx', 'onnx/model_q4f16.onnx', 'onnx/model_q4f16.onnx_data']);
     const top = await all(listFiles({ repo: REPO, hubUrl: server.url }));
-    expect(top.map((e) => `${e.type}:${e.path}`).sort()).toEqual(['directory:odd names', 'directory:onnx', 'file:README.md', 'file:config.json', 'file:empty.txt', 'file:tokenizer.json']);
+    expect(top.map((e) => `${e.type}:${e.path}`).sort()).toEqual([
+      'directory:odd names',
+      'directory:onnx',
+      'file:README.md',
+      'file:config.json',
+      'file:empty.txt',
+      'file:tokenizer.json',
+    ]);
   });
 
   test('downloadFile returns the bytes of LFS and regular files; a missing file is null', async () => {
@@ -99,7 +116,9 @@ describe('@huggingface/hub against model-cache serve', () => {
     expect(sha256(new Uint8Array(await blob!.arrayBuffer()))).toBe((await hub.fileHashes(REPO, 'onnx/model_q4f16.onnx')).sha256);
     expect((await all(listFiles({ repo: REPO, hubUrl: guarded.url, accessToken: TOKEN }))).length).toBeGreaterThan(0);
     await expect(downloadFile({ repo: REPO, path: 'config.json', hubUrl: guarded.url })).rejects.toMatchObject({ statusCode: 401 });
-    await expect(all(listFiles({ repo: REPO, hubUrl: guarded.url, accessToken: 'hf_wrong_token_00000000000000' }))).rejects.toMatchObject({ statusCode: 401 });
+    await expect(all(listFiles({ repo: REPO, hubUrl: guarded.url, accessToken: 'hf_wrong_token_00000000000000' }))).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 
   test('the upstream Hub saw no request', () => {

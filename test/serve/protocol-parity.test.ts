@@ -25,7 +25,12 @@ async function fetchAnswer(url: string, range: string): Promise<Answer> {
   const body = Buffer.from(await r.body.arrayBuffer());
   const cr = r.headers['content-range'];
   // Only the successful answers' bytes are compared: error bodies differ in shape (a JSON error here, none from a CDN).
-  return { status: r.statusCode, contentRange: typeof cr === 'string' ? cr : undefined, length: r.statusCode < 300 ? body.length : 0, sha256: r.statusCode < 300 ? sha256(body) : '' };
+  return {
+    status: r.statusCode,
+    contentRange: typeof cr === 'string' ? cr : undefined,
+    length: r.statusCode < 300 ? body.length : 0,
+    sha256: r.statusCode < 300 ? sha256(body) : '',
+  };
 }
 
 describe('one wire format: serve and the fixture Hub answer the same Range the same way', () => {

@@ -9,7 +9,10 @@ import type { HubServer } from '../../lib/testing';
 import { tmpDir } from '../helpers/tmp';
 import { openCache, REPO, Servers, sha256, startHub, upstreamBytesFor } from './helpers';
 
-async function getBytes(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+async function getBytes(
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
   const res = await request(url, { headers });
   return { status: res.statusCode, headers: res.headers, body: Buffer.from(await res.body.arrayBuffer()) };
 }
@@ -77,7 +80,11 @@ describe('model-cache serve --upstream (pull-through)', () => {
     const head = await request(`${server.url}/${REPO}/resolve/main/onnx/model_q4f16.onnx_data`, { method: 'HEAD' });
     await head.body.dump();
     expect(head.statusCode).toBe(200);
-    expect(head.headers).toMatchObject({ 'x-linked-size': String(want.size), 'x-linked-etag': `"${want.sha256}"`, 'x-repo-commit': hub.commitOf(REPO) });
+    expect(head.headers).toMatchObject({
+      'x-linked-size': String(want.size),
+      'x-linked-etag': `"${want.sha256}"`,
+      'x-repo-commit': hub.commitOf(REPO),
+    });
     expect(hub.stats.cdnRequests).toBe(0);
     const tree = await getBytes(`${server.url}/api/models/${REPO}/tree/main?recursive=1`);
     expect((JSON.parse(tree.body.toString()) as unknown[]).length).toBeGreaterThan(5);
@@ -112,7 +119,10 @@ describe('model-cache serve --upstream (pull-through)', () => {
     const paths = ['config.json', 'onnx/model_q4f16.onnx', 'onnx/model_q4f16.onnx_data'];
     for (const path of paths) {
       const blob = await downloadFile({ repo: REPO, path, hubUrl: host.url });
-      expect({ path, sha256: sha256(new Uint8Array(await blob!.arrayBuffer())) }).toEqual({ path, sha256: (await hub.fileHashes(REPO, path)).sha256 });
+      expect({ path, sha256: sha256(new Uint8Array(await blob!.arrayBuffer())) }).toEqual({
+        path,
+        sha256: (await hub.fileHashes(REPO, path)).sha256,
+      });
       // The Hub sent each file's bytes once, although the host's cache fetched it in parallel ranges from the rack.
       expect({ path, upstream: upstreamBytesFor(hub, path) }).toEqual({ path, upstream: (await hub.fileHashes(REPO, path)).size });
     }

@@ -31,7 +31,13 @@ describe('huggingface_hub against model-cache serve', () => {
     guarded = await servers.start({ cache, token: TOKEN });
     hub.resetStats();
 
-    const hf = (name: string, fields: Record<string, unknown>) => ({ name, repo: REPO, token: false, cache_dir: `${t.dir}/hf-${name}`, ...fields });
+    const hf = (name: string, fields: Record<string, unknown>) => ({
+      name,
+      repo: REPO,
+      token: false,
+      cache_dir: `${t.dir}/hf-${name}`,
+      ...fields,
+    });
     results = await runHfClient(
       [
         hf('regular', { op: 'download', filename: 'config.json' }),
@@ -76,7 +82,9 @@ describe('huggingface_hub against model-cache serve', () => {
   });
 
   test('snapshot_download of one variant (allow_patterns) gets exactly its files, byte for byte', () => {
-    const want = Object.fromEntries(['config.json', 'tokenizer.json', 'onnx/model_q4f16.onnx', 'onnx/model_q4f16.onnx_data'].map((p) => [p, hashes.get(p)]));
+    const want = Object.fromEntries(
+      ['config.json', 'tokenizer.json', 'onnx/model_q4f16.onnx', 'onnx/model_q4f16.onnx_data'].map((p) => [p, hashes.get(p)]),
+    );
     expect(ok('snapshot').files).toEqual(want);
   });
 

@@ -23,12 +23,17 @@ interface Reply {
 function raw(base: string, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => { resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }); });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      { host: u.hostname, port: u.port, path, method: init.method ?? 'GET', headers: init.headers, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -72,9 +77,14 @@ describe('routes', () => {
     expect(sha256(r.body)).toBe(config.sha256);
     const lfs = await hub.fileHashes(REPO, 'onnx/model.onnx');
     const pointer = await raw(server.url, `/${REPO}/raw/main/onnx/model.onnx`);
-    expect(pointer).toMatchObject({ status: 200, headers: { etag: `"${lfs.gitSha1}"`, 'x-repo-commit': commit, 'content-type': 'text/plain; charset=utf-8' } });
+    expect(pointer).toMatchObject({
+      status: 200,
+      headers: { etag: `"${lfs.gitSha1}"`, 'x-repo-commit': commit, 'content-type': 'text/plain; charset=utf-8' },
+    });
     expect(pointer.body.toString()).toBe(lfsPointerText(lfs.sha256, lfs.size));
-    expect((await raw(server.url, `/${REPO}/raw/main/onnx/model.onnx`, { headers: { range: 'bytes=0-6' } })).body.toString()).toBe('version');
+    expect((await raw(server.url, `/${REPO}/raw/main/onnx/model.onnx`, { headers: { range: 'bytes=0-6' } })).body.toString()).toBe(
+      'version',
+    );
     expect((await raw(server.url, `/${REPO}/raw/main/nope.bin`)).headers['x-error-code']).toBe('EntryNotFound');
   });
 
@@ -115,7 +125,12 @@ describe('routes', () => {
     for (const [path, headers = {}] of paths) {
       const get = await raw(server.url, path, { headers });
       const head = await raw(server.url, path, { method: 'HEAD', headers });
-      expect({ path, headers, status: head.status, head: comparable(head.headers) }).toEqual({ path, headers, status: get.status, head: comparable(get.headers) });
+      expect({ path, headers, status: head.status, head: comparable(head.headers) }).toEqual({
+        path,
+        headers,
+        status: get.status,
+        head: comparable(get.headers),
+      });
       expect(head.body.length).toBe(0);
       if (get.headers['content-length'] !== undefined) expect(get.body.length).toBe(Number(get.headers['content-length']));
     }
@@ -142,7 +157,12 @@ describe('routes', () => {
     ];
     for (const [path, headers = {}] of cases) {
       const r = await raw(server.url, path, { headers });
-      const shape = { path: path.slice(0, 60), status: r.status >= 400 && r.status < 500, code: typeof r.headers['x-error-code'], message: typeof r.headers['x-error-message'] };
+      const shape = {
+        path: path.slice(0, 60),
+        status: r.status >= 400 && r.status < 500,
+        code: typeof r.headers['x-error-code'],
+        message: typeof r.headers['x-error-message'],
+      };
       expect(shape).toEqual({ path: path.slice(0, 60), status: true, code: 'string', message: 'string' });
       expect(JSON.parse(r.body.toString())).toEqual({ error: expect.any(String) });
     }

@@ -40,7 +40,9 @@ expectTypeOf<'MC_ERR_CLOSED'>().not.toExtend<CacheErrorCode>();
 expectTypeOf<string>().not.toExtend<CacheErrorCode>();
 // The codes every engineer was told to use exist.
 expectTypeOf<'DOWNLOAD_BUDGET_EXHAUSTED' | 'REPAIR_FAILED' | 'EXPORT_UNSAFE_DESTINATION'>().toExtend<CacheErrorCode>();
-expectTypeOf<'HUB_REDIRECT_LOOP' | 'HUB_INSECURE_REDIRECT' | 'HUB_RESPONSE_TOO_LARGE' | 'HUB_TOKEN_UNREADABLE' | 'HUB_DNS_FAILURE'>().toExtend<HubErrorCode>();
+expectTypeOf<
+  'HUB_REDIRECT_LOOP' | 'HUB_INSECURE_REDIRECT' | 'HUB_RESPONSE_TOO_LARGE' | 'HUB_TOKEN_UNREADABLE' | 'HUB_DNS_FAILURE'
+>().toExtend<HubErrorCode>();
 
 // --- `code` per class -----------------------------------------------------------------------
 
@@ -54,9 +56,15 @@ expectTypeOf<GgufTruncatedError['needed']>().toEqualTypeOf<number>();
 
 // --- constructors (source-compatible signatures, narrowed codes) ------------------------------
 
-expectTypeOf(ModelCacheError).constructorParameters.toEqualTypeOf<[code: CacheErrorCode, message: string, options?: ModelCacheErrorOptions]>();
-expectTypeOf(ModelStoreError).constructorParameters.toEqualTypeOf<[code: StoreErrorCode, message: string, errno?: number, options?: ModelCacheErrorOptions]>();
-expectTypeOf(HubError).constructorParameters.toExtend<[code: HubErrorCode, message: string, options?: { statusCode?: number; url?: string; cause?: unknown }]>();
+expectTypeOf(ModelCacheError).constructorParameters.toEqualTypeOf<
+  [code: CacheErrorCode, message: string, options?: ModelCacheErrorOptions]
+>();
+expectTypeOf(ModelStoreError).constructorParameters.toEqualTypeOf<
+  [code: StoreErrorCode, message: string, errno?: number, options?: ModelCacheErrorOptions]
+>();
+expectTypeOf(HubError).constructorParameters.toExtend<
+  [code: HubErrorCode, message: string, options?: { statusCode?: number; url?: string; cause?: unknown }]
+>();
 
 new ModelCacheError('CACHE_NOT_CACHED', 'x', { cause: new TypeError('y') });
 new ModelStoreError('MC_ERR_BUSY', 'x');

@@ -76,7 +76,7 @@ describe('branded error classes', () => {
     expect(new ModelStoreError('MC_ERR_BUSY', 'x') instanceof copy!.HubError).toBe(false);
   });
 
-  test('a subclass left without a brand gets the ordinary prototype test, not its parent\'s brand', () => {
+  test("a subclass left without a brand gets the ordinary prototype test, not its parent's brand", () => {
     class Unbranded extends ModelCacheError {}
     expect(new Unbranded('CACHE_NOT_CACHED', 'x') instanceof Unbranded).toBe(true);
     expect(new HubError('HUB_TIMEOUT', 'x') instanceof Unbranded).toBe(false);
@@ -114,7 +114,10 @@ describe('error codes', () => {
     try {
       const cache = await lib.ModelCache.open({ path: tmp.dir, offline: true });
       cache.close();
-      const err = await cache.scanRepo('a/b').then(() => null, (e: unknown) => e);
+      const err = await cache.scanRepo('a/b').then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(err).toBeInstanceOf(ModelStoreError);
       expect(err).toMatchObject({ code: 'MC_ERR_CLOSED', errno: -32003 });
     } finally {

@@ -9,9 +9,15 @@ import { quotePath, quoteSegment, resolveFileUrl } from '../../lib/hub/util/urls
 test('retryDelayMs: 1,2,4,8,8 x base; a 429 waits t+1 (r=0) or Retry-After+1', () => {
   expect([1, 2, 3, 4, 5, 6].map((attempt) => retryDelayMs({ attempt, baseDelayMs: 1000 }))).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
   expect(retryDelayMs({ attempt: 1, baseDelayMs: 1000, statusCode: 429, headers: { ratelimit: '"resolvers";r=0;t=2' } })).toBe(3000);
-  expect(retryDelayMs({ attempt: 3, baseDelayMs: 1, statusCode: 429, headers: { ratelimit: '"api";r=0;t=59', 'retry-after': '5' } })).toBe(60_000);
-  expect(retryDelayMs({ attempt: 1, baseDelayMs: 1, statusCode: 429, headers: { ratelimit: '"api";r=3;t=59', 'retry-after': '5' } })).toBe(6000);
-  expect(retryDelayMs({ attempt: 2, baseDelayMs: 1000, statusCode: 429, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' } })).toBe(2000);
+  expect(retryDelayMs({ attempt: 3, baseDelayMs: 1, statusCode: 429, headers: { ratelimit: '"api";r=0;t=59', 'retry-after': '5' } })).toBe(
+    60_000,
+  );
+  expect(retryDelayMs({ attempt: 1, baseDelayMs: 1, statusCode: 429, headers: { ratelimit: '"api";r=3;t=59', 'retry-after': '5' } })).toBe(
+    6000,
+  );
+  expect(
+    retryDelayMs({ attempt: 2, baseDelayMs: 1000, statusCode: 429, headers: { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' } }),
+  ).toBe(2000);
   expect(retryDelayMs({ attempt: 2, baseDelayMs: 1000, statusCode: 503, headers: { 'retry-after': '30' } })).toBe(2000);
 });
 
@@ -24,7 +30,9 @@ test('header parsers', () => {
   expect(normalizeEtag('"abc"')).toBe('abc');
   expect(normalizeEtag('abc')).toBe('abc');
   expect(normalizeEtag('""')).toBeUndefined();
-  expect(parseNextLink('<https://hf.co/api/models/x/tree/main?cursor=abc>; rel="next"')).toBe('https://hf.co/api/models/x/tree/main?cursor=abc');
+  expect(parseNextLink('<https://hf.co/api/models/x/tree/main?cursor=abc>; rel="next"')).toBe(
+    'https://hf.co/api/models/x/tree/main?cursor=abc',
+  );
   expect(parseNextLink('<https://a/prev>; rel="prev", <https://a/next>; rel=next')).toBe('https://a/next');
   expect(parseNextLink('<https://a/x>; rel="prev"')).toBeUndefined();
   expect(parseContentRange('bytes 0-9/100')).toEqual({ start: 0, end: 9, total: 100 });
@@ -76,6 +84,13 @@ test('errors carry the status, url, request id, server code, commit and retry hi
     method: 'HEAD',
     url: API,
   });
-  expect(err).toMatchObject({ code: 'HUB_RATE_LIMITED', statusCode: 429, url: API, requestId: 'Root=1-abc', serverCode: 'TooMany', retryAfter: 5 });
+  expect(err).toMatchObject({
+    code: 'HUB_RATE_LIMITED',
+    statusCode: 429,
+    url: API,
+    requestId: 'Root=1-abc',
+    serverCode: 'TooMany',
+    retryAfter: 5,
+  });
   expect(err.message).toMatch(/slow down.*HTTP 429, HEAD https:\/\/huggingface\.co\/api\/models\/a\/b/);
 });

@@ -71,7 +71,10 @@ describe('parseRange (a 100-byte file)', () => {
 });
 
 test('error headers: the message made one printable line, the code only when given', () => {
-  expect(hubErrorHeaders('Entry not found', 'EntryNotFound')).toEqual({ 'x-error-message': 'Entry not found', 'x-error-code': 'EntryNotFound' });
+  expect(hubErrorHeaders('Entry not found', 'EntryNotFound')).toEqual({
+    'x-error-message': 'Entry not found',
+    'x-error-code': 'EntryNotFound',
+  });
   expect(hubErrorHeaders('bad\r\nX-Injected: 1 ü')).toEqual({ 'x-error-message': 'bad??X-Injected: 1 ?' });
   expect(hubErrorHeaders('x'.repeat(5000))['x-error-message']).toHaveLength(1000);
 });
@@ -90,7 +93,11 @@ const SHA = 'a'.repeat(64);
 const COMMIT = 'c'.repeat(40);
 
 test('linked headers: commit always, X-Linked-* for LFS files only', () => {
-  expect(linkedHeaders({ commit: COMMIT, sha256: SHA, size: 12 })).toEqual({ 'x-repo-commit': COMMIT, 'x-linked-etag': `"${SHA}"`, 'x-linked-size': '12' });
+  expect(linkedHeaders({ commit: COMMIT, sha256: SHA, size: 12 })).toEqual({
+    'x-repo-commit': COMMIT,
+    'x-linked-etag': `"${SHA}"`,
+    'x-linked-size': '12',
+  });
   expect(linkedHeaders({ commit: COMMIT, size: 12 })).toEqual({ 'x-repo-commit': COMMIT });
 });
 
@@ -98,7 +105,13 @@ test('tree entries and siblings', () => {
   const lfs = { path: 'onnx/model.onnx', size: 1000, oid: 'b'.repeat(40), sha256: SHA };
   const pointerSize = Buffer.byteLength(`version https://git-lfs.github.com/spec/v1\noid sha256:${SHA}\nsize 1000\n`);
   expect(lfsPointerSize(SHA, 1000)).toBe(pointerSize);
-  expect(fileEntryJson(lfs)).toEqual({ type: 'file', oid: lfs.oid, size: 1000, path: lfs.path, lfs: { oid: SHA, size: 1000, pointerSize } });
+  expect(fileEntryJson(lfs)).toEqual({
+    type: 'file',
+    oid: lfs.oid,
+    size: 1000,
+    path: lfs.path,
+    lfs: { oid: SHA, size: 1000, pointerSize },
+  });
   const lastCommit = { id: COMMIT, title: 't', date: '2024-01-01T00:00:00.000Z' };
   expect(fileEntryJson({ path: 'a.txt', size: 3, oid: 'd'.repeat(40) }, { lastCommit, securityStatus: 'safe' })).toEqual({
     type: 'file',
@@ -113,7 +126,12 @@ test('tree entries and siblings', () => {
   expect(directoryEntryJson(COMMIT, 'onnx').oid).toBe(dir.oid); // stable
   expect(directoryEntryJson(COMMIT, 'other').oid).not.toBe(dir.oid);
   expect(siblingJson(lfs, false)).toEqual({ rfilename: lfs.path });
-  expect(siblingJson(lfs, true)).toEqual({ rfilename: lfs.path, blobId: lfs.oid, size: 1000, lfs: { sha256: SHA, size: 1000, pointerSize } });
+  expect(siblingJson(lfs, true)).toEqual({
+    rfilename: lfs.path,
+    blobId: lfs.oid,
+    size: 1000,
+    lfs: { sha256: SHA, size: 1000, pointerSize },
+  });
 });
 
 test('model info: the Hub fields, optional ones left out, expand keeps only the asked fields plus _id and id', () => {
@@ -132,8 +150,21 @@ test('model info: the Hub fields, optional ones left out, expand keeps only the 
     siblings: [{ rfilename: 'a.txt' }],
   };
   const info = modelInfoJson(src, new URLSearchParams());
-  expect(info).toMatchObject({ _id: src.objectId, id: 'org/m', author: 'org', sha: COMMIT, library_name: 'transformers.js', siblings: [{ rfilename: 'a.txt' }], downloads: 0 });
+  expect(info).toMatchObject({
+    _id: src.objectId,
+    id: 'org/m',
+    author: 'org',
+    sha: COMMIT,
+    library_name: 'transformers.js',
+    siblings: [{ rfilename: 'a.txt' }],
+    downloads: 0,
+  });
   expect(info).not.toHaveProperty('pipeline_tag');
   expect(modelInfoJson({ ...src, id: 'gpt2' }, new URLSearchParams()).author).toBe('gpt2');
-  expect(modelInfoJson(src, new URLSearchParams('expand=sha&expand[]=tags&expand=nope'))).toEqual({ _id: src.objectId, id: 'org/m', sha: COMMIT, tags: ['onnx'] });
+  expect(modelInfoJson(src, new URLSearchParams('expand=sha&expand[]=tags&expand=nope'))).toEqual({
+    _id: src.objectId,
+    id: 'org/m',
+    sha: COMMIT,
+    tags: ['onnx'],
+  });
 });

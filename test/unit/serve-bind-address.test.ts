@@ -13,7 +13,8 @@ test('a wildcard bind is named by the loopback address clients can connect to', 
 
 test('loopback addresses', () => {
   for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect({ a, loop: isLoopback(a) }).toEqual({ a, loop: true });
-  for (const a of ['0.0.0.0', '::', '192.0.2.7', '10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1']) expect({ a, loop: isLoopback(a) }).toEqual({ a, loop: false });
+  for (const a of ['0.0.0.0', '::', '192.0.2.7', '10.0.0.1', '::ffff:10.0.0.1', '128.0.0.1'])
+    expect({ a, loop: isLoopback(a) }).toEqual({ a, loop: false });
 });
 
 test('a warning for a non-loopback bind without a token, and only then', () => {

@@ -41,11 +41,24 @@ describe('route', () => {
     });
     expect(route('/gpt2/resolve/v1.0/config.json')).toMatchObject({ repo: 'gpt2', revision: 'v1.0', path: 'config.json' });
     const sha = 'a'.repeat(40);
-    expect(route(`/api/resolve-cache/models/org/m/${sha}/x/y.bin`)).toMatchObject({ kind: 'resolve', repo: 'org/m', revision: sha, path: 'x/y.bin' });
+    expect(route(`/api/resolve-cache/models/org/m/${sha}/x/y.bin`)).toMatchObject({
+      kind: 'resolve',
+      repo: 'org/m',
+      revision: sha,
+      path: 'x/y.bin',
+    });
   });
 
   test('no route: undefined (404)', () => {
-    for (const p of ['/', '/org/m', '/org/m/blob/main/x', '/api/datasets/org/m', '/api/models/org/m/tree', '/api/models/org/m/commits/main', '/org/m/resolve/main']) {
+    for (const p of [
+      '/',
+      '/org/m',
+      '/org/m/blob/main/x',
+      '/api/datasets/org/m',
+      '/api/models/org/m/tree',
+      '/api/models/org/m/commits/main',
+      '/org/m/resolve/main',
+    ]) {
       expect({ p, r: route(p) }).toEqual({ p, r: undefined });
     }
   });

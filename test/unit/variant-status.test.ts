@@ -24,7 +24,16 @@ const C1 = '1'.repeat(40);
 const C2 = '2'.repeat(40);
 const T0 = new Date('2026-01-01T00:00:00Z');
 const T1 = new Date('2026-01-01T00:00:05Z');
-const GGUF = { architecture: 'llama', name: 'm', quantization: 'Q4_K_M', contextLength: 4096, blockCount: 2, embeddingLength: 8, tensorCount: 3, shards: 1 };
+const GGUF = {
+  architecture: 'llama',
+  name: 'm',
+  quantization: 'Q4_K_M',
+  contextLength: 4096,
+  blockCount: 2,
+  embeddingLength: 8,
+  tensorCount: 3,
+  shards: 1,
+};
 
 function file(path: string, size: number, lfs: boolean): ManifestFile {
   const hex = (n: number): string => Buffer.from(path).toString('hex').padEnd(n, '0').slice(0, n);
@@ -37,7 +46,18 @@ function manifest(): Manifest {
   const files = FILES;
   return mergeManifest({
     previous: null,
-    scan: { repo: 'acme/m', revision: 'main', commit: C1, task: null, library: null, tags: [], gated: false, private: false, files, detection: detectVariants({ files }) },
+    scan: {
+      repo: 'acme/m',
+      revision: 'main',
+      commit: C1,
+      task: null,
+      library: null,
+      tags: [],
+      gated: false,
+      private: false,
+      files,
+      detection: detectVariants({ files }),
+    },
     now: T0,
   });
 }
@@ -57,7 +77,11 @@ describe('variant status transitions', () => {
 
   test('available -> downloading -> downloaded', () => {
     const d = valid(m, startDownload(v0, T0));
-    expect(d).toMatchObject({ status: 'downloading', owner: { pid: process.pid, host: hostname(), heartbeatAt: T0.toISOString() }, updatedAt: T0.toISOString() });
+    expect(d).toMatchObject({
+      status: 'downloading',
+      owner: { pid: process.pid, host: hostname(), heartbeatAt: T0.toISOString() },
+      updatedAt: T0.toISOString(),
+    });
     const p = valid(m, recordProgress(d, 100, T1));
     expect(p).toMatchObject({ bytesDone: 100, owner: { heartbeatAt: T1.toISOString() } });
     expect(recordProgress(p, 50, T1).bytesDone).toBe(100); // never goes down
@@ -118,8 +142,20 @@ describe('download targets', () => {
   const m = manifest();
 
   test('LFS files are checked by sha256, the others by git blob sha1', () => {
-    expect(manifestTarget(m, 'onnx/model.onnx')).toEqual({ repo: 'acme/m', commit: C1, path: 'onnx/model.onnx', size: 1000, sha256: FILES[1]!.sha256 });
-    expect(manifestTarget(m, 'config.json')).toEqual({ repo: 'acme/m', commit: C1, path: 'config.json', size: 10, gitSha1: FILES[0]!.gitSha1 });
+    expect(manifestTarget(m, 'onnx/model.onnx')).toEqual({
+      repo: 'acme/m',
+      commit: C1,
+      path: 'onnx/model.onnx',
+      size: 1000,
+      sha256: FILES[1]!.sha256,
+    });
+    expect(manifestTarget(m, 'config.json')).toEqual({
+      repo: 'acme/m',
+      commit: C1,
+      path: 'config.json',
+      size: 10,
+      gitSha1: FILES[0]!.gitSha1,
+    });
     expect(fileTarget('acme/m', C2, FILES[0]!).commit).toBe(C2);
   });
 
@@ -128,7 +164,7 @@ describe('download targets', () => {
     expect(() => manifestTarget(m, 'nope.bin')).toThrow(expect.objectContaining({ code: 'HUB_ENTRY_NOT_FOUND' }));
   });
 
-  test('a variant\'s targets are at the commit its bytes come from', () => {
+  test("a variant's targets are at the commit its bytes come from", () => {
     const v = { ...m.variants.find((x) => x.name === 'onnx/q4')!, commit: C2 };
     const targets = variantTargets(m, v);
     expect(targets.map((t) => t?.path)).toEqual(v.files);
@@ -144,7 +180,11 @@ describe('one owner-liveness rule', () => {
     for (const age of [0, 14_000, 16_000, OWNER_STALE_MS - 1, OWNER_STALE_MS + 1, 60_000]) {
       const heartbeatAt = now - age;
       const lease: LeaseValue = { pid: process.pid, host, token: 't', startedAt: 0, heartbeatAt, loaded: 0, total: 1 };
-      const variant = { ...manifest().variants[0]!, status: 'downloading' as const, owner: { pid: process.pid, host, heartbeatAt: new Date(heartbeatAt).toISOString() } };
+      const variant = {
+        ...manifest().variants[0]!,
+        status: 'downloading' as const,
+        owner: { pid: process.pid, host, heartbeatAt: new Date(heartbeatAt).toISOString() },
+      };
       expect([age, leaseIsLive(lease, now), downloadIsLive(variant, now)]).toEqual([age, age < OWNER_STALE_MS, age < OWNER_STALE_MS]);
     }
   });

@@ -17,11 +17,28 @@ import {
   WHISPER_TINY,
   type RepoListing,
 } from '../../lib/testing/fixtures';
-import { detectVariants, isSharedFile, parseGgufName, parseOnnxExternalData, parseOnnxSession, type DetectedVariant } from '../../lib/variants';
+import {
+  detectVariants,
+  isSharedFile,
+  parseGgufName,
+  parseOnnxExternalData,
+  parseOnnxSession,
+  type DetectedVariant,
+} from '../../lib/variants';
 
-function detect(listing: RepoListing): { variants: Map<string, DetectedVariant>; names: string[]; shared: readonly string[]; other: readonly string[] } {
+function detect(listing: RepoListing): {
+  variants: Map<string, DetectedVariant>;
+  names: string[];
+  shared: readonly string[];
+  other: readonly string[];
+} {
   const d = detectVariants({ files: listing.files });
-  return { variants: new Map(d.variants.map((v) => [v.name, v])), names: d.variants.map((v) => v.name), shared: d.sharedFiles, other: d.otherFiles };
+  return {
+    variants: new Map(d.variants.map((v) => [v.name, v])),
+    names: d.variants.map((v) => v.name),
+    shared: d.sharedFiles,
+    other: d.otherFiles,
+  };
 }
 
 function sizeOf(listing: RepoListing, paths: readonly string[]): number {
@@ -72,7 +89,19 @@ describe('transformers.js repos', () => {
     expect(variants.get('onnx/q8')?.weightFiles).toEqual(['onnx/model_quantized.onnx']);
     expect(variants.get('onnx/fp32')?.weightFiles).toEqual(['onnx/model.onnx']);
     expect(variants.get('onnx/q4f16')?.dtype).toBe('q4f16');
-    expect(variants.get('onnx/fp32')?.totalSize).toBe(1_980_000_000 + sizeOf(QWEN25_05B_ONNX, ['added_tokens.json', 'config.json', 'generation_config.json', 'merges.txt', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']));
+    expect(variants.get('onnx/fp32')?.totalSize).toBe(
+      1_980_000_000 +
+        sizeOf(QWEN25_05B_ONNX, [
+          'added_tokens.json',
+          'config.json',
+          'generation_config.json',
+          'merges.txt',
+          'special_tokens_map.json',
+          'tokenizer.json',
+          'tokenizer_config.json',
+          'vocab.json',
+        ]),
+    );
   });
 
   test('CLIP: model, text_model and vision_model in every dtype, with the preprocessor config', () => {
@@ -87,7 +116,15 @@ describe('transformers.js repos', () => {
   test('all-MiniLM-L6-v2 (Xenova): an embeddings model with a vocab.txt tokenizer', () => {
     const { variants, names } = detect(ALL_MINILM_L6_V2_XENOVA);
     expect(names).toEqual(TJS_DTYPES.map((d) => `onnx/${d}`));
-    expect(variants.get('onnx/int8')?.files).toEqual(['config.json', 'onnx/model_int8.onnx', 'quantize_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+    expect(variants.get('onnx/int8')?.files).toEqual([
+      'config.json',
+      'onnx/model_int8.onnx',
+      'quantize_config.json',
+      'special_tokens_map.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.txt',
+    ]);
     expect(variants.get('onnx/int8')?.totalSize).toBe(22_972_370 + 650 + 2_790 + 125 + 711_661 + 366 + 231_508);
   });
 });
@@ -134,11 +171,38 @@ describe('GGUF repos', () => {
     expect(names).toHaveLength(24);
     expect(new Set(names)).toEqual(
       new Set(
-        ['IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_M', 'IQ3_XXS', 'IQ3_XS', 'IQ3_M', 'IQ4_XS', 'Q2_K', 'Q2_K_L', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q3_K_XL', 'Q4_K_S', 'Q4_K_M', 'Q4_K_L', 'Q5_K_S', 'Q5_K_M', 'Q5_K_L', 'Q6_K', 'Q6_K_L', 'Q8_0', 'F16'].map((q) => `gguf/${q}`),
+        [
+          'IQ1_M',
+          'IQ2_XXS',
+          'IQ2_XS',
+          'IQ2_M',
+          'IQ3_XXS',
+          'IQ3_XS',
+          'IQ3_M',
+          'IQ4_XS',
+          'Q2_K',
+          'Q2_K_L',
+          'Q3_K_S',
+          'Q3_K_M',
+          'Q3_K_L',
+          'Q3_K_XL',
+          'Q4_K_S',
+          'Q4_K_M',
+          'Q4_K_L',
+          'Q5_K_S',
+          'Q5_K_M',
+          'Q5_K_L',
+          'Q6_K',
+          'Q6_K_L',
+          'Q8_0',
+          'F16',
+        ].map((q) => `gguf/${q}`),
       ),
     );
     const f16 = variants.get('gguf/F16');
-    expect(f16?.files).toEqual([1, 2, 3, 4].map((i) => `Meta-Llama-3.1-70B-Instruct-f16/Meta-Llama-3.1-70B-Instruct-f16-0000${i}-of-00004.gguf`));
+    expect(f16?.files).toEqual(
+      [1, 2, 3, 4].map((i) => `Meta-Llama-3.1-70B-Instruct-f16/Meta-Llama-3.1-70B-Instruct-f16-0000${i}-of-00004.gguf`),
+    );
     expect(f16?.totalSize).toBe(39.9e9 + 39.81e9 + 39.89e9 + 21.52e9);
     expect(f16?.missing).toBeUndefined();
     expect(variants.get('gguf/Q4_K_M')?.files).toEqual(['Meta-Llama-3.1-70B-Instruct-Q4_K_M.gguf']);
@@ -155,12 +219,15 @@ describe('GGUF repos', () => {
     expect(f16?.missing).toEqual(['Meta-Llama-3.1-70B-Instruct-f16/Meta-Llama-3.1-70B-Instruct-f16-00003-of-00004.gguf']);
   });
 
-  test("unsloth: UD- dynamic quants and a BF16/ shard folder", () => {
+  test('unsloth: UD- dynamic quants and a BF16/ shard folder', () => {
     const { variants, names } = detect(QWEN3_30B_A3B_GGUF);
     expect(names).toContain('gguf/UD-Q4_K_XL');
     expect(names).toContain('gguf/Q4_K_M');
     expect(names).toContain('gguf/UD-IQ1_S');
-    expect(variants.get('gguf/BF16')?.files).toEqual(['BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf', 'BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf']);
+    expect(variants.get('gguf/BF16')?.files).toEqual([
+      'BF16/Qwen3-30B-A3B-BF16-00001-of-00002.gguf',
+      'BF16/Qwen3-30B-A3B-BF16-00002-of-00002.gguf',
+    ]);
     expect(names).toHaveLength(10);
   });
 
@@ -174,7 +241,15 @@ describe('repos without transformers.js ONNX', () => {
   test('Qwen2.5-0.5B: safetensors only, one variant with configs and tokenizer', () => {
     const { variants, names, other } = detect(QWEN25_05B);
     expect(names).toEqual(['safetensors']);
-    expect(variants.get('safetensors')?.files).toEqual(['config.json', 'generation_config.json', 'merges.txt', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'vocab.json']);
+    expect(variants.get('safetensors')?.files).toEqual([
+      'config.json',
+      'generation_config.json',
+      'merges.txt',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'vocab.json',
+    ]);
     expect(other).toEqual(['.gitattributes', 'LICENSE', 'README.md']);
   });
 
@@ -182,7 +257,12 @@ describe('repos without transformers.js ONNX', () => {
     const { variants, names, other } = detect(LLAMA31_8B);
     expect(names).toEqual(['safetensors']);
     const v = variants.get('safetensors');
-    expect(v?.weightFiles).toEqual([1, 2, 3, 4].map((i) => `model-0000${i}-of-00004.safetensors`).concat('model.safetensors.index.json').sort());
+    expect(v?.weightFiles).toEqual(
+      [1, 2, 3, 4]
+        .map((i) => `model-0000${i}-of-00004.safetensors`)
+        .concat('model.safetensors.index.json')
+        .sort(),
+    );
     expect(v?.files.some((f) => f.startsWith('original/'))).toBe(false);
     expect(other).toEqual(expect.arrayContaining(['original/consolidated.00.pth', 'original/params.json', 'original/tokenizer.model']));
   });
@@ -223,7 +303,14 @@ test('every realistic listing: names unique, totals exact, every file in a varia
 });
 
 test('detectVariants refuses a listing with a duplicate path', () => {
-  expect(() => detectVariants({ files: [{ path: 'a.onnx', size: 1 }, { path: 'a.onnx', size: 1 }] })).toThrow(TypeError);
+  expect(() =>
+    detectVariants({
+      files: [
+        { path: 'a.onnx', size: 1 },
+        { path: 'a.onnx', size: 1 },
+      ],
+    }),
+  ).toThrow(TypeError);
 });
 
 test('a repo with a dtype that lacks a component reports it as missing', () => {
@@ -241,7 +328,17 @@ test('parseOnnxSession: the transformers.js suffixes, and exact about ambiguous 
   expect(parseOnnxSession('onnx/model_quantized.onnx')).toEqual({ component: 'onnx/model', dtype: 'q8' });
   expect(parseOnnxSession('onnx/decoder_model_merged_q4f16.onnx')).toEqual({ component: 'onnx/decoder_model_merged', dtype: 'q4f16' });
   expect(parseOnnxSession('onnx/decoder_model_merged.onnx')).toEqual({ component: 'onnx/decoder_model_merged', dtype: 'fp32' });
-  for (const [suffix, dtype] of [['_fp16', 'fp16'], ['_int8', 'int8'], ['_uint8', 'uint8'], ['_q4', 'q4'], ['_bnb4', 'bnb4'], ['_q2', 'q2'], ['_q2f16', 'q2f16'], ['_q1', 'q1'], ['_q1f16', 'q1f16']]) {
+  for (const [suffix, dtype] of [
+    ['_fp16', 'fp16'],
+    ['_int8', 'int8'],
+    ['_uint8', 'uint8'],
+    ['_q4', 'q4'],
+    ['_bnb4', 'bnb4'],
+    ['_q2', 'q2'],
+    ['_q2f16', 'q2f16'],
+    ['_q1', 'q1'],
+    ['_q1f16', 'q1f16'],
+  ]) {
     expect(parseOnnxSession(`onnx/vision_encoder${suffix}.onnx`)).toEqual({ component: 'onnx/vision_encoder', dtype });
   }
   expect(parseOnnxSession('onnx/_q4.onnx')).toEqual({ component: 'onnx/_q4', dtype: 'fp32' });
@@ -256,7 +353,12 @@ test('parseOnnxExternalData: .onnx_data, numbered chunks, and .onnx.data', () =>
 });
 
 test('parseGgufName: quant types in any case, shard suffixes, projectors', () => {
-  expect(parseGgufName('Q4_K_M/Model-Q4_K_M-00001-of-00002.gguf')).toEqual({ stem: 'Q4_K_M/Model-Q4_K_M', quant: 'Q4_K_M', shard: { index: 1, count: 2 }, mmproj: false });
+  expect(parseGgufName('Q4_K_M/Model-Q4_K_M-00001-of-00002.gguf')).toEqual({
+    stem: 'Q4_K_M/Model-Q4_K_M',
+    quant: 'Q4_K_M',
+    shard: { index: 1, count: 2 },
+    mmproj: false,
+  });
   expect(parseGgufName('llama-2-7b-chat.Q5_K_S.gguf')?.quant).toBe('Q5_K_S');
   expect(parseGgufName('qwen2.5-0.5b-instruct-q4_k_m.gguf')?.quant).toBe('Q4_K_M');
   expect(parseGgufName('model-IQ4_NL.gguf')?.quant).toBe('IQ4_NL');
@@ -271,10 +373,28 @@ test('parseGgufName: quant types in any case, shard suffixes, projectors', () =>
 });
 
 test('isSharedFile: configs and tokenizers, not weight indexes, genai configs or training metadata', () => {
-  for (const p of ['config.json', 'tokenizer.json', 'tokenizer.model', 'vocab.txt', 'merges.txt', 'chat_template.jinja', '1_Pooling/config.json', 'scheduler/scheduler_config.json', 'qwen.tiktoken']) {
+  for (const p of [
+    'config.json',
+    'tokenizer.json',
+    'tokenizer.model',
+    'vocab.txt',
+    'merges.txt',
+    'chat_template.jinja',
+    '1_Pooling/config.json',
+    'scheduler/scheduler_config.json',
+    'qwen.tiktoken',
+  ]) {
     expect([p, isSharedFile(p)]).toEqual([p, true]);
   }
-  for (const p of ['model.safetensors.index.json', 'genai_config.json', 'data_config.json', 'README.md', 'original/tokenizer.model', 'model.onnx', 'LICENSE']) {
+  for (const p of [
+    'model.safetensors.index.json',
+    'genai_config.json',
+    'data_config.json',
+    'README.md',
+    'original/tokenizer.model',
+    'model.onnx',
+    'LICENSE',
+  ]) {
     expect([p, isSharedFile(p)]).toEqual([p, false]);
   }
 });

@@ -51,7 +51,10 @@ export function catCommand(runner: Runner): Command {
       let first = true;
       for await (const view of cache.storage.readChunksUnsafe(repo, path)) {
         if (first && stdout.isTTY === true && opts.force !== true && looksBinary(view)) {
-          throw new UsageError(`${path} is binary: refusing to write it to a terminal`, 'redirect or pipe it (`> file`, `| xxd`), or pass --force');
+          throw new UsageError(
+            `${path} is binary: refusing to write it to a terminal`,
+            'redirect or pipe it (`> file`, `| xxd`), or pass --force',
+          );
         }
         first = false;
         if (pipeClosed || ctx.signal.aborted) break;

@@ -16,7 +16,15 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ModelCache } from '../../cache/model-cache';
-import { buildDemoRepo, cosineSimilarity, meanPool, referenceForward, TINY_EMBEDDER_OUTPUT, WordPieceTokenizer, type TinyEmbedderDtype } from '../../demo';
+import {
+  buildDemoRepo,
+  cosineSimilarity,
+  meanPool,
+  referenceForward,
+  TINY_EMBEDDER_OUTPUT,
+  WordPieceTokenizer,
+  type TinyEmbedderDtype,
+} from '../../demo';
 import type { ProgressEvent } from '../../download/progress';
 import { ModelCacheError, ModelStoreError } from '../../errors';
 import { startHubServer } from '../../testing/start-hub-server';
@@ -42,7 +50,11 @@ function loadOrt(): Ort {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('onnxruntime-node') as Ort;
   } catch (err) {
-    throw new ModelCacheError('ONNXRUNTIME_MISSING', `the demo runs the model with onnxruntime-node, which is not installed (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new ModelCacheError(
+      'ONNXRUNTIME_MISSING',
+      `the demo runs the model with onnxruntime-node, which is not installed (${(err as Error).message.split('\n')[0]})`,
+      { cause: err },
+    );
   }
 }
 
@@ -85,10 +97,22 @@ export function demoCommand(runner: Runner): Command {
       verify: { ok: false, files: 0, bytes: 0, ms: 0 },
       handoff: { us: 0, bytes: 0, zeroCopy: false },
       session: { ms: 0, inputs: [], outputs: [] },
-      inference: { ok: false, ms: 0, text, tokens: [], output: TINY_EMBEDDER_OUTPUT, dims: [], embedding: [], embeddingSize: 0, similarities: [] },
+      inference: {
+        ok: false,
+        ms: 0,
+        text,
+        tokens: [],
+        output: TINY_EMBEDDER_OUTPUT,
+        dims: [],
+        embedding: [],
+        embeddingSize: 0,
+        similarities: [],
+      },
       timings: { scanMs: 0, pullMs: 0, verifyMs: 0, handoffUs: 0, sessionMs: 0, inferenceMs: 0, totalMs: 0 },
     };
-    const step = (n: number, what: string, detail: string): void => { out.note(`${String(n).padStart(2)}. ${what.padEnd(9)}${detail}`); };
+    const step = (n: number, what: string, detail: string): void => {
+      out.note(`${String(n).padStart(2)}. ${what.padEnd(9)}${detail}`);
+    };
     try {
       out.note('model-cache demo: the whole path, offline, on a model generated just now\n');
 
@@ -100,18 +124,34 @@ export function demoCommand(runner: Runner): Command {
       const repoBytes = demo.files.reduce((n, f) => n + f.content.byteLength, 0);
       hub = await startHubServer({ repos: [demo.spec], lifetimeMs: 30 * 60_000 });
       doc.endpoint = hub.endpoint;
-      step(1, 'Hub', `${hub.endpoint} serves ${repo}: ${demo.files.length} files, ${formatBytes(repoBytes)}, generated in ${formatDuration(performance.now() - t)} (LFS files from a CDN origin at ${hub.cdnOrigin})`);
+      step(
+        1,
+        'Hub',
+        `${hub.endpoint} serves ${repo}: ${demo.files.length} files, ${formatBytes(repoBytes)}, generated in ${formatDuration(performance.now() - t)} (LFS files from a CDN origin at ${hub.cdnOrigin})`,
+      );
 
       // 2. The cache: a fresh database per run unless --cache-dir names one. Small chunks (1 MiB) in a
       // fresh one, so a few-MiB file spans several chunks and its view still comes out contiguous.
-      cache = await ModelCache.open({ path: cacheDir, endpoint: hub.endpoint, token: false, offline: false, env: {}, ...(keep ? {} : { chunkSize: 1 << 20 }) });
+      cache = await ModelCache.open({
+        path: cacheDir,
+        endpoint: hub.endpoint,
+        token: false,
+        offline: false,
+        env: {},
+        ...(keep ? {} : { chunkSize: 1 << 20 }),
+      });
       step(2, 'Cache', `${cacheDir}${keep ? '' : ' (temporary)'}`);
 
       // 3. Scan.
       t = performance.now();
       const m = await cache.scanRepo(repo, { signal: ctx.signal });
       doc.timings.scanMs = performance.now() - t;
-      doc.scan = { task: m.task, library: m.library, commit: m.commit, variants: m.variants.map((v) => ({ name: v.name, dtype: v.dtype, totalSize: v.totalSize, status: v.status })) };
+      doc.scan = {
+        task: m.task,
+        library: m.library,
+        commit: m.commit,
+        variants: m.variants.map((v) => ({ name: v.name, dtype: v.dtype, totalSize: v.totalSize, status: v.status })),
+      };
       step(3, 'Scan', `${manifestHeading(m)} (${formatDuration(doc.timings.scanMs)})`);
       out.note(variantTable(m, '      '));
       const variant = m.variants.find((v) => v.dtype === dtype);
@@ -120,7 +160,9 @@ export function demoCommand(runner: Runner): Command {
 
       // 4. Pull, with the same progress display as `model-cache pull`.
       const view = new ProgressView(out, out.progressMode(false), repo, `      pull ${variant.name}`, variant.totalSize);
-      const onProgress = (e: ProgressEvent): void => { view.update(e); };
+      const onProgress = (e: ProgressEvent): void => {
+        view.update(e);
+      };
       cache.on('progress', onProgress);
       t = performance.now();
       let pulled;
@@ -134,16 +176,30 @@ export function demoCommand(runner: Runner): Command {
         cache.off('progress', onProgress);
       }
       doc.timings.pullMs = performance.now() - t;
-      doc.pull = { files: pulled.files.length, bytes: variant.totalSize, ms: doc.timings.pullMs, bytesPerSecond: Math.round((variant.totalSize * 1000) / Math.max(0.001, doc.timings.pullMs)) };
-      step(4, 'Pull', `${variant.name}: ${pulled.files.length} files, ${formatBytes(variant.totalSize)} in ${formatDuration(doc.timings.pullMs)} (${formatRate(doc.pull.bytesPerSecond)}), every file checked against the Hub's sha256 / git sha1`);
+      doc.pull = {
+        files: pulled.files.length,
+        bytes: variant.totalSize,
+        ms: doc.timings.pullMs,
+        bytesPerSecond: Math.round((variant.totalSize * 1000) / Math.max(0.001, doc.timings.pullMs)),
+      };
+      step(
+        4,
+        'Pull',
+        `${variant.name}: ${pulled.files.length} files, ${formatBytes(variant.totalSize)} in ${formatDuration(doc.timings.pullMs)} (${formatRate(doc.pull.bytesPerSecond)}), every file checked against the Hub's sha256 / git sha1`,
+      );
 
       // 5. Verify.
       t = performance.now();
       const report = await cache.verify(repo);
       doc.timings.verifyMs = performance.now() - t;
       doc.verify = { ok: report.ok, files: report.files, bytes: report.bytes, ms: doc.timings.verifyMs };
-      if (!report.ok) throw new ModelStoreError('MC_ERR_CORRUPT', `verify failed: ${JSON.stringify([...report.damaged, ...report.missing])}`);
-      step(5, 'Verify', `${report.files} files, ${formatBytes(report.bytes)}: every chunk's CRC32C ok (${formatDuration(doc.timings.verifyMs)})`);
+      if (!report.ok)
+        throw new ModelStoreError('MC_ERR_CORRUPT', `verify failed: ${JSON.stringify([...report.damaged, ...report.missing])}`);
+      step(
+        5,
+        'Verify',
+        `${report.files} files, ${formatBytes(report.bytes)}: every chunk's CRC32C ok (${formatDuration(doc.timings.verifyMs)})`,
+      );
 
       // 6. Hand-off: Buffers over the database's memory map, no copy (files under 64 KiB are copied).
       const components = variant.components ?? [];
@@ -153,20 +209,39 @@ export function demoCommand(runner: Runner): Command {
       const model = cache.getFile(repo, sessionPath);
       const external = externalPaths.map((p) => cache!.getFile(repo, p));
       doc.timings.handoffUs = (performance.now() - t) * 1000;
-      if (model === null || external.some((v) => v === null)) throw new ModelCacheError('CACHE_NOT_CACHED', `${sessionPath} vanished from the cache`);
+      if (model === null || external.some((v) => v === null))
+        throw new ModelCacheError('CACHE_NOT_CACHED', `${sessionPath} vanished from the cache`);
       const handedBytes = model.byteLength + external.reduce((n, v) => n + v!.byteLength, 0);
       doc.handoff = { us: doc.timings.handoffUs, bytes: handedBytes, zeroCopy: cache.storage.zeroCopy };
       // Files under copyBelow (64 KiB: the small graph of an external-data model) come as copies, which is
       // cheaper than mapping them; the rest are views.
-      const mapped = [model, ...external].filter((v) => cache!.storage.zeroCopy && v!.byteLength >= 64 << 10).reduce((n, v) => n + v!.byteLength, 0);
-      const how = mapped === 0 ? 'copies' : mapped === handedBytes ? 'views over the database map, no copy' : `${formatBytes(mapped)} as views over the database map (no copy), ${formatBytes(handedBytes - mapped)} copied (under 64 KiB)`;
-      step(6, 'Handoff', `getFile() -> ${1 + external.length} Buffer(s), ${formatBytes(handedBytes)}, in ${formatDuration(doc.timings.handoffUs / 1000)}: ${how}`);
+      const mapped = [model, ...external]
+        .filter((v) => cache!.storage.zeroCopy && v!.byteLength >= 64 << 10)
+        .reduce((n, v) => n + v!.byteLength, 0);
+      const how =
+        mapped === 0
+          ? 'copies'
+          : mapped === handedBytes
+            ? 'views over the database map, no copy'
+            : `${formatBytes(mapped)} as views over the database map (no copy), ${formatBytes(handedBytes - mapped)} copied (under 64 KiB)`;
+      step(
+        6,
+        'Handoff',
+        `getFile() -> ${1 + external.length} Buffer(s), ${formatBytes(handedBytes)}, in ${formatDuration(doc.timings.handoffUs / 1000)}: ${how}`,
+      );
 
       // 7. Session: onnxruntime copies what it is given, so the views go right after.
       t = performance.now();
       try {
         session = await ort.InferenceSession.create(model, {
-          ...(external.length > 0 ? { externalData: external.map((v, i) => ({ path: path.posix.relative(path.posix.dirname(sessionPath), externalPaths[i]!), data: v! })) } : {}),
+          ...(external.length > 0
+            ? {
+                externalData: external.map((v, i) => ({
+                  path: path.posix.relative(path.posix.dirname(sessionPath), externalPaths[i]!),
+                  data: v!,
+                })),
+              }
+            : {}),
         });
       } finally {
         cache.storage.release(model);
@@ -174,14 +249,20 @@ export function demoCommand(runner: Runner): Command {
       }
       doc.timings.sessionMs = performance.now() - t;
       doc.session = { ms: doc.timings.sessionMs, inputs: [...session.inputNames], outputs: [...session.outputNames] };
-      step(7, 'Session', `onnxruntime-node ${ort.env.versions.node ?? ''} InferenceSession.create(buffer): ${formatDuration(doc.timings.sessionMs)}; inputs ${session.inputNames.join(', ')} -> ${session.outputNames.join(', ')}`);
+      step(
+        7,
+        'Session',
+        `onnxruntime-node ${ort.env.versions.node ?? ''} InferenceSession.create(buffer): ${formatDuration(doc.timings.sessionMs)}; inputs ${session.inputNames.join(', ')} -> ${session.outputNames.join(', ')}`,
+      );
 
       // 8. Tokenize with the repo's own tokenizer.json (read from the cache) and run.
       const tokView = cache.getFile(repo, 'tokenizer.json');
       if (tokView === null) throw new ModelCacheError('CACHE_NOT_CACHED', 'tokenizer.json is not cached');
       const tokenizer = WordPieceTokenizer.fromJson(tokView.toString('utf8'));
       cache.storage.release(tokView);
-      const embed = async (sentence: string): Promise<{ tokens: string[]; ids: number[]; hidden: Float32Array; dims: number[]; ms: number }> => {
+      const embed = async (
+        sentence: string,
+      ): Promise<{ tokens: string[]; ids: number[]; hidden: Float32Array; dims: number[]; ms: number }> => {
         const enc = tokenizer.encode(sentence);
         const mask = enc.ids.map(() => 1);
         const t0 = performance.now();
@@ -198,11 +279,27 @@ export function demoCommand(runner: Runner): Command {
       for (let i = 0; i < reference.length; i++) maxDiff = Math.max(maxDiff, Math.abs(reference[i]! - (main.hidden[i] ?? NaN)));
       const hiddenSize = variantWeights.hidden;
       const shapeOk = main.dims.length === 3 && main.dims[0] === 1 && main.dims[1] === main.ids.length && main.dims[2] === hiddenSize;
-      const embedding = meanPool(main.hidden, main.ids.map(() => 1), hiddenSize);
+      const embedding = meanPool(
+        main.hidden,
+        main.ids.map(() => 1),
+        hiddenSize,
+      );
       const similarities: { text: string; cosine: number }[] = [];
       for (const other of COMPARE) {
         const o = await embed(other);
-        similarities.push({ text: other, cosine: round(cosineSimilarity(embedding, meanPool(o.hidden, o.ids.map(() => 1), hiddenSize))) });
+        similarities.push({
+          text: other,
+          cosine: round(
+            cosineSimilarity(
+              embedding,
+              meanPool(
+                o.hidden,
+                o.ids.map(() => 1),
+                hiddenSize,
+              ),
+            ),
+          ),
+        });
       }
       const inferenceOk = shapeOk && maxDiff <= TOLERANCE[dtype as TinyEmbedderDtype];
       doc.inference = {
@@ -217,10 +314,18 @@ export function demoCommand(runner: Runner): Command {
         similarities,
       };
       step(8, 'Run', `"${text}" -> ${main.tokens.join(' ')}`);
-      out.note(`      ${TINY_EMBEDDER_OUTPUT} [${main.dims.join(', ')}] in ${formatDuration(main.ms)}; mean-pooled embedding[${embedding.length}] = [${doc.inference.embedding.join(', ')}, ...]`);
-      out.note(`      matches the same computation in JavaScript: max difference ${maxDiff.toExponential(1)} (${inferenceOk ? 'ok' : 'MISMATCH'})`);
+      out.note(
+        `      ${TINY_EMBEDDER_OUTPUT} [${main.dims.join(', ')}] in ${formatDuration(main.ms)}; mean-pooled embedding[${embedding.length}] = [${doc.inference.embedding.join(', ')}, ...]`,
+      );
+      out.note(
+        `      matches the same computation in JavaScript: max difference ${maxDiff.toExponential(1)} (${inferenceOk ? 'ok' : 'MISMATCH'})`,
+      );
       for (const s of similarities) out.note(`      cosine("${text}", "${s.text}") = ${s.cosine.toFixed(3)}`);
-      if (!inferenceOk) throw new ModelCacheError('DEMO_INFERENCE_MISMATCH', `onnxruntime's output differs from the reference by ${maxDiff} (shape [${main.dims.join(', ')}])`);
+      if (!inferenceOk)
+        throw new ModelCacheError(
+          'DEMO_INFERENCE_MISMATCH',
+          `onnxruntime's output differs from the reference by ${maxDiff} (shape [${main.dims.join(', ')}])`,
+        );
       doc.ok = true;
     } catch (err) {
       if (ctx.signal.aborted) {
@@ -244,7 +349,9 @@ export function demoCommand(runner: Runner): Command {
         `\ndemo ok: ${doc.repo} ${doc.variant} pulled, verified and run with onnxruntime-node`,
         `timings: scan ${formatDuration(tm.scanMs)} · pull ${formatBytes(doc.pull.bytes)} at ${formatRate(doc.pull.bytesPerSecond)} · verify ${formatDuration(tm.verifyMs)} · ` +
           `handoff ${formatDuration(tm.handoffUs / 1000)} · session ${formatDuration(tm.sessionMs)} · inference ${formatDuration(tm.inferenceMs)} · total ${formatDuration(tm.totalMs)}`,
-        keep ? `the cache stays in ${cacheDir}: try \`model-cache --cache-dir ${cacheDir} ls\`` : 'server stopped, temporary cache removed (pass --cache-dir DIR to keep it)',
+        keep
+          ? `the cache stays in ${cacheDir}: try \`model-cache --cache-dir ${cacheDir} ls\``
+          : 'server stopped, temporary cache removed (pass --cache-dir DIR to keep it)',
       ].join('\n'),
     );
     return EXIT_OK;

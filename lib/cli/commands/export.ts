@@ -30,7 +30,10 @@ export function exportCommand(runner: Runner): Command {
       .option('--file <path>', 'a stored file; repeatable', collect)
       .option('--include <glob>', 'stored files matching (fnmatch); repeatable', collect)
       .option('--exclude <glob>', 'leave out matching files; repeatable', collect)
-      .option('--hf-layout', "huggingface_hub's cache layout under <dir> (models--ns--name/{blobs,snapshots,refs}): use with HF_HUB_CACHE=<dir>")
+      .option(
+        '--hf-layout',
+        "huggingface_hub's cache layout under <dir> (models--ns--name/{blobs,snapshots,refs}): use with HF_HUB_CACHE=<dir>",
+      )
       .addHelpText(
         'after',
         `
@@ -55,13 +58,18 @@ transformers and friends load it offline: HF_HUB_CACHE=<dir> HF_HUB_OFFLINE=1.`,
         if (m === null) throw new ModelCacheError('CACHE_NOT_CACHED', `${repo} was never scanned: its variants are unknown`);
         const v = findVariant(m, q);
         const missing = v.files.filter((p) => !stored.includes(p));
-        if (missing.length > 0) throw new ModelCacheError('CACHE_NOT_CACHED', `${v.name} is not fully pulled (missing ${missing.join(', ')}): run \`model-cache pull ${repo} --quant ${q}\``);
+        if (missing.length > 0)
+          throw new ModelCacheError(
+            'CACHE_NOT_CACHED',
+            `${v.name} is not fully pulled (missing ${missing.join(', ')}): run \`model-cache pull ${repo} --quant ${q}\``,
+          );
         paths.push(...v.files);
       }
       paths.push(...(o.file ?? []));
       for (const g of o.include ?? []) {
         const matched = filterPaths(stored, [g], []);
-        if (matched.length === 0) throw new UsageError(`--include ${g} matches no stored file of ${repo}`, `\`model-cache ls ${repo}\` lists them`);
+        if (matched.length === 0)
+          throw new UsageError(`--include ${g} matches no stored file of ${repo}`, `\`model-cache ls ${repo}\` lists them`);
         paths.push(...matched);
       }
       if (selectors === 0) {
@@ -70,9 +78,19 @@ transformers and friends load it offline: HF_HUB_CACHE=<dir> HF_HUB_OFFLINE=1.`,
           // Only files that are what the manifest lists can go under its commit.
           const current = paths.filter((p) => {
             const f = m.files.find((x) => x.path === p);
-            return f !== undefined && storedMatch(cache.storage, { repo, commit: m.commit, path: p, size: f.size, ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }) }) !== null;
+            return (
+              f !== undefined &&
+              storedMatch(cache.storage, {
+                repo,
+                commit: m.commit,
+                path: p,
+                size: f.size,
+                ...(f.sha256 !== undefined ? { sha256: f.sha256 } : { gitSha1: f.gitSha1 }),
+              }) !== null
+            );
           });
-          for (const p of paths.filter((x) => !current.includes(x))) ctx.out.warn(`${p} is stored from another commit than ${m.commit.slice(0, 12)}: left out`);
+          for (const p of paths.filter((x) => !current.includes(x)))
+            ctx.out.warn(`${p} is stored from another commit than ${m.commit.slice(0, 12)}: left out`);
           paths = current;
         }
       }
@@ -85,13 +103,17 @@ transformers and friends load it offline: HF_HUB_CACHE=<dir> HF_HUB_OFFLINE=1.`,
         dir,
         layout: o.hfLayout === true ? 'hf' : 'repo',
         signal: ctx.signal,
-        onFile: (f) => { ctx.out.note(`  ${f.path} -> ${path.relative(process.cwd(), f.link ?? f.file) || '.'} (${f.method}, ${formatBytes(f.bytes)})`); },
+        onFile: (f) => {
+          ctx.out.note(`  ${f.path} -> ${path.relative(process.cwd(), f.link ?? f.file) || '.'} (${f.method}, ${formatBytes(f.bytes)})`);
+        },
       });
       const doc: ExportDocument = { ok: true, ...report };
       const methods = [...new Set(report.files.map((f) => f.method))].join(', ');
-      ctx.out.result(doc, () =>
-        `exported ${report.files.length} file(s) of ${repo}, ${formatBytes(report.bytes)}, to ${report.layout === 'hf' ? report.snapshot : dir} (${methods})` +
-        (report.layout === 'hf' ? `\nuse it with: HF_HUB_CACHE=${dir} HF_HUB_OFFLINE=1` : ''),
+      ctx.out.result(
+        doc,
+        () =>
+          `exported ${report.files.length} file(s) of ${repo}, ${formatBytes(report.bytes)}, to ${report.layout === 'hf' ? report.snapshot : dir} (${methods})` +
+          (report.layout === 'hf' ? `\nuse it with: HF_HUB_CACHE=${dir} HF_HUB_OFFLINE=1` : ''),
       );
       return EXIT_OK;
     } catch (err) {

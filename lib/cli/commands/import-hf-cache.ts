@@ -30,7 +30,9 @@ export function importHfCacheCommand(runner: Runner): Command {
         repos: opts.repo as string[] | undefined,
         revision: opts.revision as string | undefined,
         signal: ctx.signal,
-        onFile: (e) => { ctx.out.note(`  ${e.repo}/${e.path}: ${e.action}${e.reason !== undefined ? ` (${e.reason})` : ''}`); },
+        onFile: (e) => {
+          ctx.out.note(`  ${e.repo}/${e.path}: ${e.action}${e.reason !== undefined ? ` (${e.reason})` : ''}`);
+        },
       });
       const scanned: string[] = [];
       if (opts.scan === true && report.repos.length > 0) {

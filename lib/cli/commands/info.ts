@@ -55,7 +55,8 @@ export function infoCommand(runner: Runner): Command {
         if (m.tags.length > 0) lines.push(`tags: ${m.tags.join(', ')}`);
         lines.push(variantTable(m));
         for (const v of m.variants) {
-          if (v.outdated && v.changedFiles !== undefined && v.changedFiles.length > 0) lines.push(`  ${v.name}: changed since ${v.commit.slice(0, 12)}: ${v.changedFiles.join(', ')}`);
+          if (v.outdated && v.changedFiles !== undefined && v.changedFiles.length > 0)
+            lines.push(`  ${v.name}: changed since ${v.commit.slice(0, 12)}: ${v.changedFiles.join(', ')}`);
           if (v.status === 'failed' && v.error !== undefined) lines.push(`  ${v.name}: ${v.error.code}: ${v.error.message}`);
         }
         for (const g of gguf) {

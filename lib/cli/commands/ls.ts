@@ -34,7 +34,13 @@ export function lsCommand(runner: Runner): Command {
           scannedAt: s.scannedAt,
           files: s.files,
           storedBytes: s.storedBytes,
-          variants: s.variants.map((v) => ({ name: v.name, status: v.status, totalSize: v.totalSize, bytesDone: v.bytesDone, outdated: v.outdated })),
+          variants: s.variants.map((v) => ({
+            name: v.name,
+            status: v.status,
+            totalSize: v.totalSize,
+            bytesDone: v.bytesDone,
+            outdated: v.outdated,
+          })),
         }));
         const known = new Set(repos.map((r) => r.repo));
         const loose = new Map<string, { files: number; storedBytes: number }>();
@@ -53,13 +59,29 @@ export function lsCommand(runner: Runner): Command {
             ...repos.map((r) => {
               const done = r.variants.filter((v) => v.status === 'downloaded');
               const names = done.map((v) => v.name + (v.outdated ? ' (outdated)' : '')).join(', ');
-              return [r.repo, r.revision === r.commit ? r.commit.slice(0, 12) : r.revision, r.commit.slice(0, 12), r.task ?? '-', String(r.files), formatBytes(r.storedBytes), `${done.length}/${r.variants.length}${names ? `: ${names}` : ''}`];
+              return [
+                r.repo,
+                r.revision === r.commit ? r.commit.slice(0, 12) : r.revision,
+                r.commit.slice(0, 12),
+                r.task ?? '-',
+                String(r.files),
+                formatBytes(r.storedBytes),
+                `${done.length}/${r.variants.length}${names ? `: ${names}` : ''}`,
+              ];
             }),
             ...unscanned.map((u) => [u.repo, '-', '-', '-', String(u.files), formatBytes(u.storedBytes), 'not scanned']),
           ];
           const total = [...repos.map((r) => r.storedBytes), ...unscanned.map((u) => u.storedBytes)].reduce((a, b) => a + b, 0);
           return `${renderTable(
-            [{ header: 'REPO' }, { header: 'REVISION' }, { header: 'COMMIT' }, { header: 'TASK' }, { header: 'FILES', align: 'right' }, { header: 'STORED', align: 'right' }, { header: 'VARIANTS DOWNLOADED' }],
+            [
+              { header: 'REPO' },
+              { header: 'REVISION' },
+              { header: 'COMMIT' },
+              { header: 'TASK' },
+              { header: 'FILES', align: 'right' },
+              { header: 'STORED', align: 'right' },
+              { header: 'VARIANTS DOWNLOADED' },
+            ],
             rows,
           )}\n${rows.length} repo(s), ${formatBytes(total)} in ${ctx.cachePath}`;
         });
@@ -83,7 +105,12 @@ export function lsCommand(runner: Runner): Command {
           ? `${repo}: no file stored (scanned: \`model-cache info ${repo}\`)`
           : `${renderTable(
               [{ header: 'PATH' }, { header: 'SIZE', align: 'right' }, { header: 'SHA256' }, { header: 'VARIANTS' }],
-              files.map((f) => [f.path, formatBytes(f.size), f.sha256.slice(0, 12), f.variants.length > 3 ? `${f.variants.slice(0, 3).join(', ')} +${f.variants.length - 3}` : f.variants.join(', ')]),
+              files.map((f) => [
+                f.path,
+                formatBytes(f.size),
+                f.sha256.slice(0, 12),
+                f.variants.length > 3 ? `${f.variants.slice(0, 3).join(', ')} +${f.variants.length - 3}` : f.variants.join(', '),
+              ]),
             )}\n${files.length} file(s), ${formatBytes(doc.bytes)}`,
       );
     } finally {

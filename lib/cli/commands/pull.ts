@@ -46,7 +46,8 @@ function select(m: Manifest, o: PullOptions): Selection {
   const exclude = o.exclude ?? [];
   const variants = (o.quant ?? []).map((q) => {
     const v = findVariant(m, q);
-    if (v.removed === true) throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo}: variant ${v.name} no longer exists at ${m.commit.slice(0, 12)}`);
+    if (v.removed === true)
+      throw new ModelCacheError('CACHE_UNKNOWN_VARIANT', `${m.repo}: variant ${v.name} no longer exists at ${m.commit.slice(0, 12)}`);
     return v;
   });
   const all = m.files.map((f) => f.path);
@@ -55,7 +56,8 @@ function select(m: Manifest, o: PullOptions): Selection {
   else {
     for (const g of include) {
       const matched = filterPaths(all, [g], []);
-      if (matched.length === 0) throw new UsageError(`--include ${g} matches no file of ${m.repo}`, '`model-cache scan <repo>` lists the files');
+      if (matched.length === 0)
+        throw new UsageError(`--include ${g} matches no file of ${m.repo}`, '`model-cache scan <repo>` lists the files');
       files.push(...matched);
     }
     files.push(...(o.file ?? []));
@@ -68,7 +70,9 @@ function select(m: Manifest, o: PullOptions): Selection {
     if (live.length !== 1) {
       const list = live.map((v) => `${v.name} (${formatBytes(v.totalSize)})`).join(', ');
       throw new UsageError(
-        live.length === 0 ? `${m.repo} has no model variant: pass --all, --file or --include` : `${m.repo} has ${live.length} variants: choose with --quant (or --all, --file, --include)`,
+        live.length === 0
+          ? `${m.repo} has no model variant: pass --all, --file or --include`
+          : `${m.repo} has ${live.length} variants: choose with --quant (or --all, --file, --include)`,
         live.length === 0 ? '`model-cache scan <repo>` lists the files' : `variants: ${list}`,
       );
     }
@@ -124,7 +128,11 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
         revision: m?.revision ?? o.revision ?? 'main',
         commit: m?.commit ?? '',
         variants: sel.variants.map((v) => ({ name: v.name, status: 'available' })),
-        files: sel.targets.map((t) => ({ path: t.path, size: t.size, sha256: cache.isStored(t) ? (fileInfo.get(t.path)?.sha256 ?? null) : null })),
+        files: sel.targets.map((t) => ({
+          path: t.path,
+          size: t.size,
+          sha256: cache.isStored(t) ? (fileInfo.get(t.path)?.sha256 ?? null) : null,
+        })),
         bytes: total,
         alreadyStored: already,
         storedBytes: cache.storedBytes(sel.targets),
@@ -136,7 +144,8 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       const offline = resolveHubConfig(ctx.hubOptions()).offline;
       const stored = await cache.getManifest(repo);
       if (offline) {
-        if (stored === null) throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${repo} was never scanned: nothing of it is cached`);
+        if (stored === null)
+          throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${repo} was never scanned: nothing of it is cached`);
         if (o.revision !== undefined && o.revision !== stored.revision && o.revision !== stored.commit) {
           throw new ModelCacheError('CACHE_NOT_CACHED', `Offline, and ${repo} was scanned at ${stored.revision}, not ${o.revision}`);
         }
@@ -147,8 +156,13 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       sel = select(m, o);
       const total = sel.targets.reduce((n, t) => n + t.size, 0);
       already = cache.storedBytes(sel.targets); // whole files and the chunks of interrupted ones
-      const what = [...sel.variants.map((v) => v.name), ...(sel.files.length > 0 ? [`${sel.files.length} ${sel.variants.length > 0 ? 'other ' : ''}file(s)`] : [])].join(' + ');
-      out.note(`pull ${m.repo} @ ${m.commit.slice(0, 12)}: ${what}; ${sel.targets.length} files, ${formatBytes(total)}${already > 0 ? ` (${formatBytes(already)} already cached)` : ''}`);
+      const what = [
+        ...sel.variants.map((v) => v.name),
+        ...(sel.files.length > 0 ? [`${sel.files.length} ${sel.variants.length > 0 ? 'other ' : ''}file(s)`] : []),
+      ].join(' + ');
+      out.note(
+        `pull ${m.repo} @ ${m.commit.slice(0, 12)}: ${what}; ${sel.targets.length} files, ${formatBytes(total)}${already > 0 ? ` (${formatBytes(already)} already cached)` : ''}`,
+      );
       view = new ProgressView(out, out.progressMode(true), m.repo, `pull ${m.repo}`, total, already);
 
       // The first failure stops the other downloads (their durable chunks stay) and is the one reported.
@@ -174,13 +188,18 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
 
       const result = doc(true, false);
       const latest = await cache.getManifest(manifest.repo);
-      result.variants = sel.variants.map((v) => ({ name: v.name, status: latest?.variants.find((x) => x.name === v.name)?.status ?? 'available' }));
+      result.variants = sel.variants.map((v) => ({
+        name: v.name,
+        status: latest?.variants.find((x) => x.name === v.name)?.status ?? 'available',
+      }));
       const ms = performance.now() - started;
       const fetched = Math.max(0, total - already);
-      out.result(result, () =>
-        `pulled ${manifest.repo} (${what}): ${sel.targets.length > sel.files.length ? `${sel.targets.length} files, ` : ''}${formatBytes(total)} in ${formatDuration(ms)}` +
-        (fetched > 0 ? `, ${formatBytes(fetched)} downloaded at ${formatRate((fetched * 1000) / Math.max(1, ms))}` : '') +
-        (already > 0 ? `, ${formatBytes(already)} were already cached` : ''),
+      out.result(
+        result,
+        () =>
+          `pulled ${manifest.repo} (${what}): ${sel.targets.length > sel.files.length ? `${sel.targets.length} files, ` : ''}${formatBytes(total)} in ${formatDuration(ms)}` +
+          (fetched > 0 ? `, ${formatBytes(fetched)} downloaded at ${formatRate((fetched * 1000) / Math.max(1, ms))}` : '') +
+          (already > 0 ? `, ${formatBytes(already)} were already cached` : ''),
       );
       return EXIT_OK;
     } catch (err) {
@@ -189,11 +208,16 @@ Ctrl-C stops cleanly (exit 130); the same command resumes where it stopped.
       const result = doc(false, interrupted);
       // The variants' statuses as recorded (failed, with the error), not as they were before the pull.
       const recorded = m === null ? null : await cache.getManifest(m.repo).catch(() => null);
-      result.variants = result.variants.map((v) => ({ name: v.name, status: recorded?.variants.find((x) => x.name === v.name)?.status ?? v.status }));
+      result.variants = result.variants.map((v) => ({
+        name: v.name,
+        status: recorded?.variants.find((x) => x.name === v.name)?.status ?? v.status,
+      }));
       if (interrupted) {
         if (out.json) out.jsonLine(result);
         if (!out.quiet) {
-          out.stderr.write(`interrupted: ${formatBytes(result.storedBytes)} of ${formatBytes(result.bytes)} stored; run the same pull again to resume\n`);
+          out.stderr.write(
+            `interrupted: ${formatBytes(result.storedBytes)} of ${formatBytes(result.bytes)} stored; run the same pull again to resume\n`,
+          );
         }
         return EXIT_INTERRUPTED;
       }

@@ -25,7 +25,11 @@ export function rmCommand(runner: Runner): Command {
       }
       const r = await cache.deleteRepo(repo, quant === undefined ? {} : { quant });
       const doc: RmDocument = { ok: true, repo, quant: quant ?? null, files: r.files, bytes: r.bytes };
-      ctx.out.result(doc, () => `removed ${r.files} file(s), ${formatBytes(r.bytes)}, of ${repo}${quant === undefined ? '' : ` (${quant})`}; \`model-cache gc\` returns the space to the disk`);
+      ctx.out.result(
+        doc,
+        () =>
+          `removed ${r.files} file(s), ${formatBytes(r.bytes)}, of ${repo}${quant === undefined ? '' : ` (${quant})`}; \`model-cache gc\` returns the space to the disk`,
+      );
       return EXIT_OK;
     } finally {
       cache.close();

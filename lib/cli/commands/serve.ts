@@ -49,7 +49,10 @@ export function serveCommand(runner: Runner): Command {
       .option('--upstream-token <token>', 'Hub token for the upstream (default: the global --token or HF_TOKEN)')
       .option('--no-pull-through', 'serve only what is cached')
       .option('--cors-origin <origin>', 'let web pages of this origin read answers (repeatable; * for any)', corsOrigin)
-      .addHelpText('after', '\nRuns until SIGINT/SIGTERM. --json: {"event":"listening",...} once ready, {"event":"closed",...} at the end.'),
+      .addHelpText(
+        'after',
+        '\nRuns until SIGINT/SIGTERM. --json: {"event":"listening",...} once ready, {"event":"closed",...} at the end.',
+      ),
     { token: false },
   );
   return runner.action(
@@ -76,18 +79,42 @@ export function serveCommand(runner: Runner): Command {
           ...(opts.token === undefined ? {} : { token: opts.token as string }),
           ...(opts.corsOrigin === undefined ? {} : { corsOrigins: opts.corsOrigin as string[] }),
           pullThrough,
-          log: (line) => { ctx.out.note(line); },
+          log: (line) => {
+            ctx.out.note(line);
+          },
         });
-        const ready: ServeListeningLine = { event: 'listening', url: server.url, cacheDir: ctx.cachePath, pullThrough, upstream: pullThrough ? resolveHubConfig({ ...hub, ...(upstream === undefined ? {} : { endpoint: upstream }) }).endpoint : null };
+        const ready: ServeListeningLine = {
+          event: 'listening',
+          url: server.url,
+          cacheDir: ctx.cachePath,
+          pullThrough,
+          upstream: pullThrough ? resolveHubConfig({ ...hub, ...(upstream === undefined ? {} : { endpoint: upstream }) }).endpoint : null,
+        };
         for (const w of server.warnings) ctx.out.warn(w);
-        ctx.out.result(ready, () => `serving ${ctx.cachePath} at ${server.url}${pullThrough ? ` (misses from ${ready.upstream})` : ' (cached files only)'}\nuse it with: HF_ENDPOINT=${server.url}${elsewhere(opts.host as string, server.url)}\nCtrl-C stops`);
+        ctx.out.result(
+          ready,
+          () =>
+            `serving ${ctx.cachePath} at ${server.url}${pullThrough ? ` (misses from ${ready.upstream})` : ' (cached files only)'}\nuse it with: HF_ENDPOINT=${server.url}${elsewhere(opts.host as string, server.url)}\nCtrl-C stops`,
+        );
         await new Promise<void>((resolve) => {
           if (ctx.signal.aborted) resolve();
-          else ctx.signal.addEventListener('abort', () => { resolve(); }, { once: true });
+          else
+            ctx.signal.addEventListener(
+              'abort',
+              () => {
+                resolve();
+              },
+              { once: true },
+            );
         });
         await server.close();
         const s = server.stats;
-        const closed: ServeClosedLine = { event: 'closed', requests: s.requests, bytesServed: s.bytesServed, upstreamFetches: s.upstreamFetches };
+        const closed: ServeClosedLine = {
+          event: 'closed',
+          requests: s.requests,
+          bytesServed: s.bytesServed,
+          upstreamFetches: s.upstreamFetches,
+        };
         if (ctx.out.json) ctx.out.jsonLine(closed);
         else ctx.out.note(`stopped after ${s.requests} request(s)`);
         return EXIT_OK;

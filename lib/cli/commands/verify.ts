@@ -20,7 +20,16 @@ export function verifyCommand(runner: Runner): Command {
     const repo = repoArg === undefined ? null : parseRepoId(repoArg).id;
     const wantRepair = opts.repair === true;
     if (repo === null && !ctx.cacheExists) {
-      const doc: VerifyDocument = { ok: true, repo, files: 0, bytes: 0, damagedBytes: 0, damaged: [], missing: [], ...(wantRepair ? { repair: [] } : {}) };
+      const doc: VerifyDocument = {
+        ok: true,
+        repo,
+        files: 0,
+        bytes: 0,
+        damagedBytes: 0,
+        damaged: [],
+        missing: [],
+        ...(wantRepair ? { repair: [] } : {}),
+      };
       ctx.out.result(doc, () => `no cache in ${ctx.cachePath} yet: nothing to verify`);
       return EXIT_OK;
     }
@@ -28,7 +37,10 @@ export function verifyCommand(runner: Runner): Command {
     try {
       const t0 = performance.now();
       const repaired: RepairDocument[] | undefined = wantRepair
-        ? (await cache.repair({ ...(repo === null ? {} : { repo }), signal: ctx.signal })).files.map((f) => ({ ...f, damagedChunks: [...f.damagedChunks] }))
+        ? (await cache.repair({ ...(repo === null ? {} : { repo }), signal: ctx.signal })).files.map((f) => ({
+            ...f,
+            damagedChunks: [...f.damagedChunks],
+          }))
         : undefined;
       const r = await cache.verify(repo ?? undefined);
       const doc: VerifyDocument = {
@@ -44,15 +56,24 @@ export function verifyCommand(runner: Runner): Command {
       ctx.out.result(doc, () => {
         const lines: string[] = [];
         for (const f of repaired ?? []) {
-          const what = f.redownloaded ? 'downloaded again' : `${f.damagedChunks.length} damaged chunk(s), ${formatBytes(f.bytesFetched)} fetched`;
-          lines.push(f.repaired ? `repaired ${f.repo}/${f.path}: ${what}` : `NOT repaired ${f.repo}/${f.path}: ${f.error?.message ?? 'unknown'}`);
+          const what = f.redownloaded
+            ? 'downloaded again'
+            : `${f.damagedChunks.length} damaged chunk(s), ${formatBytes(f.bytesFetched)} fetched`;
+          lines.push(
+            f.repaired ? `repaired ${f.repo}/${f.path}: ${what}` : `NOT repaired ${f.repo}/${f.path}: ${f.error?.message ?? 'unknown'}`,
+          );
         }
         lines.push(
           `${r.ok ? 'ok' : 'FAILED'}: ${r.files} file(s)${repo === null ? '' : ` of ${repo}`}, checked ${formatBytes(r.bytes)}, ${formatBytes(r.damagedBytes)} damaged, in ${formatDuration(performance.now() - t0)}`,
         );
         for (const d of r.damaged) lines.push(`  damaged ${d.repo ?? '(no repo)'}/${d.path ?? '(no name)'}: ${d.reason}`);
         for (const m of r.missing) lines.push(`  missing ${m.repo}/${m.path} (variant ${m.variant})`);
-        if (!r.ok) lines.push(wantRepair ? '  fix: `model-cache rm <repo>` the damaged repo, then pull it again' : '  fix: `model-cache verify --repair` fetches damaged chunks again; or `model-cache rm <repo>`, then pull it again');
+        if (!r.ok)
+          lines.push(
+            wantRepair
+              ? '  fix: `model-cache rm <repo>` the damaged repo, then pull it again'
+              : '  fix: `model-cache verify --repair` fetches damaged chunks again; or `model-cache rm <repo>`, then pull it again',
+          );
         return lines.join('\n');
       });
       return r.ok ? EXIT_OK : EXIT_FAILURE;

@@ -232,7 +232,12 @@ export interface DemoDocument {
   cacheDir: string;
   /** Whether the cache directory stays (given with --cache-dir). */
   kept: boolean;
-  scan: { task: string | null; library: string | null; commit: string; variants: { name: string; dtype: string; totalSize: number; status: string }[] };
+  scan: {
+    task: string | null;
+    library: string | null;
+    commit: string;
+    variants: { name: string; dtype: string; totalSize: number; status: string }[];
+  };
   pull: { files: number; bytes: number; ms: number; bytesPerSecond: number };
   verify: { ok: boolean; files: number; bytes: number; ms: number };
   /** getFile of the model (and its external data): zero-copy views. */

@@ -20,7 +20,12 @@ export function variantDoc(v: ManifestVariant): VariantDoc {
   };
 }
 
-export function statusText(v: Pick<ManifestVariant, 'status' | 'bytesDone' | 'totalSize' | 'outdated'> & { error?: { code: string } | undefined; removed?: boolean | undefined }): string {
+export function statusText(
+  v: Pick<ManifestVariant, 'status' | 'bytesDone' | 'totalSize' | 'outdated'> & {
+    error?: { code: string } | undefined;
+    removed?: boolean | undefined;
+  },
+): string {
   let s: string = v.status;
   if (v.status === 'downloading' || (v.status === 'failed' && v.bytesDone > 0)) s += ` ${percent(v.bytesDone, v.totalSize)}`;
   if (v.status === 'failed' && v.error !== undefined) s += ` (${v.error.code})`;
@@ -32,8 +37,20 @@ export function statusText(v: Pick<ManifestVariant, 'status' | 'bytesDone' | 'to
 export function variantTable(m: Manifest, indent = '  '): string {
   if (m.variants.length === 0) return `${indent}(no model variants detected)`;
   return renderTable(
-    [{ header: 'VARIANT' }, { header: 'DTYPE' }, { header: 'FILES', align: 'right' }, { header: 'SIZE', align: 'right' }, { header: 'STATUS' }],
-    m.variants.map((v) => [v.name, v.dtype, String(v.files.length), formatBytes(v.totalSize), statusText(v) + (v.missing?.length ? ` (lacks ${v.missing.join(', ')})` : '')]),
+    [
+      { header: 'VARIANT' },
+      { header: 'DTYPE' },
+      { header: 'FILES', align: 'right' },
+      { header: 'SIZE', align: 'right' },
+      { header: 'STATUS' },
+    ],
+    m.variants.map((v) => [
+      v.name,
+      v.dtype,
+      String(v.files.length),
+      formatBytes(v.totalSize),
+      statusText(v) + (v.missing?.length ? ` (lacks ${v.missing.join(', ')})` : ''),
+    ]),
     indent,
   );
 }

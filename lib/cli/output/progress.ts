@@ -50,11 +50,15 @@ export class ProgressView {
     this.meter = new ProgressMeter(Math.max(total, 1));
     this.meter.set(already);
     if (mode === 'tty') {
-      this.timer = setInterval(() => { this.flush(); }, TTY_REDRAW_MS);
+      this.timer = setInterval(() => {
+        this.flush();
+      }, TTY_REDRAW_MS);
       this.timer.unref();
       this.dirty = true;
     } else if (mode === 'plain') {
-      this.timer = setInterval(() => { this.plainLine(); }, PLAIN_INTERVAL_MS);
+      this.timer = setInterval(() => {
+        this.plainLine();
+      }, PLAIN_INTERVAL_MS);
       this.timer.unref();
     }
   }
@@ -69,7 +73,16 @@ export class ProgressView {
     if (this.finished || e.path === undefined || e.repo !== this.repo) return;
     let f = this.files.get(e.path);
     if (f === undefined) {
-      f = { path: e.path, variant: e.variant ?? null, loaded: 0, total: e.total, state: e.state, lastJson: 0, meter: new ProgressMeter(Math.max(e.total, 1)), order: this.order++ };
+      f = {
+        path: e.path,
+        variant: e.variant ?? null,
+        loaded: 0,
+        total: e.total,
+        state: e.state,
+        lastJson: 0,
+        meter: new ProgressMeter(Math.max(e.total, 1)),
+        order: this.order++,
+      };
       this.files.set(e.path, f);
     }
     const changed = f.state !== e.state;
@@ -93,13 +106,33 @@ export class ProgressView {
   }
 
   private json(f: FileState): void {
-    const line: PullProgressLine = { event: 'progress', repo: this.repo, variant: f.variant, path: f.path, loaded: f.loaded, total: f.total, rate: Math.round(f.meter.rate), eta: f.meter.eta, state: f.state };
+    const line: PullProgressLine = {
+      event: 'progress',
+      repo: this.repo,
+      variant: f.variant,
+      path: f.path,
+      loaded: f.loaded,
+      total: f.total,
+      rate: Math.round(f.meter.rate),
+      eta: f.meter.eta,
+      state: f.state,
+    };
     this.out.jsonLine(line);
   }
 
   private totalJson(now: number, state: PullProgressLine['state'] = 'downloading'): void {
     this.lastTotalJson = now;
-    const line: PullProgressLine = { event: 'progress', repo: this.repo, variant: null, path: null, loaded: this.meter.value, total: this.total, rate: Math.round(this.meter.rate), eta: this.meter.eta, state };
+    const line: PullProgressLine = {
+      event: 'progress',
+      repo: this.repo,
+      variant: null,
+      path: null,
+      loaded: this.meter.value,
+      total: this.total,
+      rate: Math.round(this.meter.rate),
+      eta: this.meter.eta,
+      state,
+    };
     this.out.jsonLine(line);
   }
 
@@ -123,11 +156,17 @@ export class ProgressView {
     if (!this.dirty) return;
     this.dirty = false;
     const cols = Math.max(40, this.out.stderr.columns ?? 80);
-    const active = [...this.files.values()].filter((f) => f.state !== 'done').sort((a, b) => a.order - b.order).slice(-MAX_FILE_LINES);
+    const active = [...this.files.values()]
+      .filter((f) => f.state !== 'done')
+      .sort((a, b) => a.order - b.order)
+      .slice(-MAX_FILE_LINES);
     const nameWidth = Math.min(36, Math.max(12, ...active.map((f) => f.path.length)));
     const lines = active.map((f) => {
       const what = f.state === 'waiting' ? 'waiting for another process' : f.state === 'verifying' ? 'verifying' : formatRate(f.meter.rate);
-      return truncate(`  ${truncate(f.path, nameWidth).padEnd(nameWidth)} ${this.bar(f.loaded, f.total, 20)} ${percent(f.loaded, f.total).padStart(4)} ${formatBytes(f.loaded)}/${formatBytes(f.total)} ${what}`, cols - 1);
+      return truncate(
+        `  ${truncate(f.path, nameWidth).padEnd(nameWidth)} ${this.bar(f.loaded, f.total, 20)} ${percent(f.loaded, f.total).padStart(4)} ${formatBytes(f.loaded)}/${formatBytes(f.total)} ${what}`,
+        cols - 1,
+      );
     });
     const done = [...this.files.values()].filter((f) => f.state === 'done').length;
     lines.push(

@@ -11,7 +11,9 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   const line = (cells: readonly string[]): string =>
     indent +
     cells
-      .map((cell, i) => (columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .map((cell, i) =>
+        columns[i]?.align === 'right' ? cell.padStart(widths[i]!) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]!),
+      )
       .join('  ')
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...rows.map(line)].join('\n');

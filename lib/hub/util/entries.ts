@@ -11,15 +11,23 @@ export function repoEntryFromJson(entry: TreeEntryJson, context: { what: string;
   const problem = repoPathProblem(entry.path);
   if (problem !== undefined) {
     const shown = JSON.stringify(entry.path.length > 200 ? `${entry.path.slice(0, 200)}…` : entry.path);
-    throw new HubError('HUB_INVALID_FILENAME', `${context.what} contains an unsafe file name ${shown}: ${problem}; the listing is rejected (${context.url})`, {
-      url: context.url,
-    });
+    throw new HubError(
+      'HUB_INVALID_FILENAME',
+      `${context.what} contains an unsafe file name ${shown}: ${problem}; the listing is rejected (${context.url})`,
+      {
+        url: context.url,
+      },
+    );
   }
   if (entry.type === 'directory') return { type: 'directory', path: entry.path, oid: entry.oid };
   if (entry.lfs !== undefined && entry.lfs.size !== entry.size) {
-    throw new HubError('HUB_INVALID_RESPONSE', `${context.what} gives ${entry.path} size ${entry.size} but LFS size ${entry.lfs.size} (${context.url})`, {
-      url: context.url,
-    });
+    throw new HubError(
+      'HUB_INVALID_RESPONSE',
+      `${context.what} gives ${entry.path} size ${entry.size} but LFS size ${entry.lfs.size} (${context.url})`,
+      {
+        url: context.url,
+      },
+    );
   }
   return {
     type: 'file',

@@ -15,7 +15,10 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
  */
 export function normalizeEtag(etag: string | undefined): string | undefined {
   if (etag === undefined) return undefined;
-  const value = etag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+  const value = etag
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"(.*)"$/, '$1');
   return value === '' ? undefined : value;
 }
 

@@ -64,7 +64,13 @@ const codeOf = (e) => (e && typeof e.code === 'string' ? e.code : `untyped: ${e 
         } else {
           const body = Buffer.from(await res.arrayBuffer());
           const wrong = compare(body, want);
-          out.reads.push({ path: p, via: 'serve', outcome: wrong ? (body.length < want.length ? 'error' : 'wrong') : 'ok', wrongBytes: body.length < want.length ? 0 : wrong, code: body.length < want.length ? 'short body' : undefined });
+          out.reads.push({
+            path: p,
+            via: 'serve',
+            outcome: wrong ? (body.length < want.length ? 'error' : 'wrong') : 'ok',
+            wrongBytes: body.length < want.length ? 0 : wrong,
+            code: body.length < want.length ? 'short body' : undefined,
+          });
         }
       } catch (e) {
         out.reads.push({ path: p, via: 'serve', outcome: 'error', code: codeOf(e.cause ?? e) });

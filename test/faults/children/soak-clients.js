@@ -11,7 +11,9 @@ const keys = Object.keys(expected);
 const deadline = Date.now() + Number(seconds) * 1000;
 const agent = new Agent({ connections: Number(clients), headersTimeout: 60_000, bodyTimeout: 60_000 });
 const out = { reads: 0, bytes: 0, wrong: 0, wrongDetail: [], errors: {} };
-const err = (c) => { out.errors[c] = (out.errors[c] || 0) + 1; };
+const err = (c) => {
+  out.errors[c] = (out.errors[c] || 0) + 1;
+};
 
 async function client(id) {
   let i = id;
@@ -22,12 +24,23 @@ async function client(id) {
     const p = key.slice(slash + 1);
     try {
       const res = await request(`${url}/${repo}/resolve/main/${p}`, { dispatcher: agent });
-      if (res.statusCode !== 200) { err(`HTTP ${res.statusCode}`); await res.body.dump(); continue; }
+      if (res.statusCode !== 200) {
+        err(`HTTP ${res.statusCode}`);
+        await res.body.dump();
+        continue;
+      }
       const h = crypto.createHash('sha256');
       let n = 0;
-      for await (const c of res.body) { h.update(c); n += c.length; }
-      out.reads++; out.bytes += n;
-      if (h.digest('hex') !== expected[key]) { out.wrong++; if (out.wrongDetail.length < 5) out.wrongDetail.push(key); }
+      for await (const c of res.body) {
+        h.update(c);
+        n += c.length;
+      }
+      out.reads++;
+      out.bytes += n;
+      if (h.digest('hex') !== expected[key]) {
+        out.wrong++;
+        if (out.wrongDetail.length < 5) out.wrongDetail.push(key);
+      }
     } catch (e) {
       err(e && e.code ? e.code : `untyped: ${e && e.message}`);
       await new Promise((r) => setTimeout(r, 50));
