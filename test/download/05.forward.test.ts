@@ -139,7 +139,9 @@ const PULL_ONE = `
     const cache = await ModelCache.open({ path: dir, endpoint, token: false, chunkSize: ${MiB}, concurrency: 2,
       retry: { baseDelayMs: 20 }, stallTimeoutMs: 5000, env: {} });
     const up = ChunkStorage.native(cache.storage).listUploads()[0];
-    const durable = up === undefined ? 0 : up.present.reduce((n, i) => n + Math.min(up.chunkSize, up.size - i * up.chunkSize), 0) +
+    // A run killed after its commit (before printing done) left the whole file stored, and no upload.
+    const stored = cache.storage.fileInfo('org/big', 'weights.bin');
+    const durable = stored !== null ? stored.size : up === undefined ? 0 : up.present.reduce((n, i) => n + Math.min(up.chunkSize, up.size - i * up.chunkSize), 0) +
       up.partial.reduce((n, p) => n + p.kept, 0);
     console.log('durable ' + durable);
     await cache.downloadFile('org/big', 'weights.bin', { onProgress: (l) => console.log('progress ' + l) });
