@@ -41,6 +41,8 @@ export class Lease {
   private timer: NodeJS.Timeout | undefined;
   private loaded = 0;
   private lost = false;
+  /** The heartbeat being written, if any (release waits for it). */
+  private beating: Promise<void> | undefined;
 
   private constructor(
     private readonly native: DocumentStore,
@@ -84,7 +86,9 @@ export class Lease {
   }
 
   private start(): void {
-    this.timer = setInterval(() => void this.beat(), OWNER_HEARTBEAT_MS);
+    this.timer = setInterval(() => {
+      this.beating ??= this.beat().finally(() => (this.beating = undefined));
+    }, OWNER_HEARTBEAT_MS);
     this.timer.unref();
   }
 
@@ -111,6 +115,9 @@ export class Lease {
 
   async release(): Promise<void> {
     clearInterval(this.timer);
+    // A heartbeat in flight changes the stored value: delete only after it, against what it wrote (a delete
+    // expecting the value before it would fail its compare-and-swap and leave the lease behind).
+    await this.beating;
     if (this.lost) return;
     this.lost = true;
     await this.native.putDoc(KIND, this.key, null, this.raw).catch(() => undefined);
