@@ -653,7 +653,8 @@ describe('a hostile Hub', () => {
       '| case | expected code | got code | wall ms | requests | pass |',
       '|---|---|---|---|---|---|',
     ];
-    fs.writeFileSync(RESULTS, `${[...header, ...rows].join('\n')}\n`);
+    // The published figures come from the full campaign (npm run test:faults); npm test leaves the tree as it is.
+    if (process.env.MODEL_CACHE_FAULTS === 'full') fs.writeFileSync(RESULTS, `${[...header, ...rows].join('\n')}\n`);
   });
 
   test(`at least 30 cases`, () => {
