@@ -28,14 +28,7 @@ const NO_NATIVE_HANDLE = [
   },
 ];
 const ERROR_SUBCLASS_ALLOWED = ['lib/errors.ts', 'lib/serve/errors.ts', 'lib/download/download-file.ts', 'lib/testing/fixture-hub.ts'];
-const NATIVE_HANDLE_ALLOWED = [
-  'lib/store/**',
-  'lib/download/**',
-  'lib/cache/model-cache.ts',
-  'lib/cache/collect-garbage.ts',
-  'lib/hf-cache/export-files.ts',
-  'lib/cli/commands/export.ts',
-];
+const NATIVE_HANDLE_ALLOWED = ['lib/store/**', 'lib/download/**', 'lib/cache/model-cache.ts', 'lib/cache/collect-garbage.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/', 'build/', 'deps/', '.bench/', '.venv/', 'node_modules/', '**/*.js', '**/*.mjs', 'python/'] },

@@ -26,7 +26,8 @@ import { storedMatch } from '../download/download-file';
 import { ModelCacheError, ModelStoreError } from '../errors';
 import { parseRepoId } from '../hub/parse-repo-id';
 import { safeRelativePath } from '../inference/repo-relative';
-import { ChunkStorage } from '../store/chunk-storage';
+import type { ChunkStorage } from '../store/chunk-storage';
+import { Documents } from '../store/documents';
 import { hfRepoFolderName } from './hf-cache-dir';
 
 export type ExportLayout = 'repo' | 'hf';
@@ -150,7 +151,7 @@ export async function exportFiles(params: ExportFilesParams): Promise<ExportRepo
 
   // hf layout: the etags come from the manifest, and only content that is what the manifest lists at its
   // commit may be filed under that commit.
-  const m = new ManifestDb(ChunkStorage.native(storage)).read(repo);
+  const m = new ManifestDb(new Documents(storage)).read(repo);
   if (m === null)
     throw new ModelCacheError(
       'CACHE_NOT_CACHED',

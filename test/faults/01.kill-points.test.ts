@@ -293,7 +293,7 @@ describe('fault campaign: kill points', () => {
             ]
           : []),
       ];
-      const perOp = FULL ? 5 : 1;
+      const perOp = FULL ? 7 : 1;
       for (const c of cases) {
         for (let n = 0; n < perOp; n++) {
           const dir = c.prepare(n);
