@@ -70,20 +70,25 @@ static Error commit_or_abort(MDBX_txn* txn, const Error& job_error, uint64_t use
   return {};
 }
 
+// Runs one job in `txn`; a job that throws (bad_alloc, or anything else) fails with a typed error and the
+// transaction is aborted by the caller, as for any other failed job.
+template <typename Job>
+static Error run_job(Job& job, MDBX_txn* txn) noexcept {
+  try {
+    return job(txn);
+  } catch (const std::bad_alloc&) {
+    return Error{MC_ERR_NOMEM, "write job"};
+  } catch (...) {
+    return Error{MC_ERR_INTERNAL, "write job threw"};
+  }
+}
+
 Error Writer::run_one(Item& item) {
   MDBX_txn* txn = nullptr;
   int rc = mdbx_txn_begin(env_, nullptr, MDBX_TXN_READWRITE, &txn);
   if (rc != MDBX_SUCCESS) return Error{rc, "begin write transaction"};
   uint64_t used = txn_used_bytes(txn);
-  Error e;
-  try {
-    e = item.job(txn);
-  } catch (const std::bad_alloc&) {
-    e = Error{MC_ERR_NOMEM, "write job"};
-  } catch (...) {
-    e = Error{MC_ERR_INTERNAL, "write job threw"};
-  }
-  return commit_or_abort(txn, e, used);
+  return commit_or_abort(txn, run_job(item.job, txn), used);
 }
 
 Error Writer::run_group(std::deque<Item>& group) {
@@ -93,13 +98,7 @@ Error Writer::run_group(std::deque<Item>& group) {
   uint64_t used = txn_used_bytes(txn);
   Error e;
   for (auto& item : group) {
-    try {
-      e = item.job(txn);
-    } catch (const std::bad_alloc&) {
-      e = Error{MC_ERR_NOMEM, "write job"};
-    } catch (...) {
-      e = Error{MC_ERR_INTERNAL, "write job threw"};
-    }
+    e = run_job(item.job, txn);
     if (!e.ok()) break;
   }
   return commit_or_abort(txn, e, used);
