@@ -2,7 +2,8 @@
 // following `Link: <absolute url>; rel="next"` until it disappears.
 
 import { HubError } from '../errors';
-import { abandonBody, displayUrl, hubRequest } from './hub-request';
+import { displayUrl } from './hub-request';
+import { metadataRequest } from './metadata-request';
 import { parseRepoId } from './parse-repo-id';
 import { readJsonBody } from './read-json-body';
 import { resolveHubConfig, type HubClientOptions } from './resolve-hub-config';
@@ -69,21 +70,8 @@ export async function* listFiles(params: ListFilesParams): AsyncGenerator<RepoEn
     if (seen.size >= maxPages)
       throw new HubError('HUB_INVALID_RESPONSE', `${what}: more than ${maxPages} pages`, { url: displayUrl(config, url) });
     seen.add(url);
-    const response = await hubRequest({
-      config,
-      url,
-      redirects: 'same-origin',
-      timeoutMs: config.metadataTimeoutMs,
-      totalTimeoutMs: config.metadataTotalTimeoutMs,
-    });
+    const response = await metadataRequest({ config, url, what });
     const shownUrl = displayUrl(config, response.url);
-    if (response.statusCode !== 200) {
-      abandonBody(response.body);
-      throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
-        statusCode: response.statusCode,
-        url: shownUrl,
-      });
-    }
     const next = parseNextLink(headerValue(response.headers, 'link'));
     const page = await readJsonBody({ config, response, schema: TreePageSchema, what });
     count += page.length;

@@ -1,7 +1,7 @@
 // GET /api/models/{repo}[/revision/{rev}] (docs/HUB-PROTOCOL.md section 1).
 
 import { HubError } from '../errors';
-import { abandonBody, hubRequest } from './hub-request';
+import { metadataRequest } from './metadata-request';
 import { parseRepoId } from './parse-repo-id';
 import { readJsonBody } from './read-json-body';
 import { repoPathProblem } from './repo-path-problem';
@@ -38,21 +38,8 @@ export async function modelInfo(params: ModelInfoParams): Promise<ModelInfo> {
   for (const field of params.expand ?? []) query.append('expand', field);
   const search = query.size > 0 ? `?${query.toString()}` : '';
   const url = `${modelApiUrl(config.endpoint, repo)}${revision === undefined ? '' : `/revision/${quoteSegment(revision)}`}${search}`;
-  const response = await hubRequest({
-    config,
-    url,
-    redirects: 'same-origin',
-    timeoutMs: config.metadataTimeoutMs,
-    totalTimeoutMs: config.metadataTotalTimeoutMs,
-  });
   const what = `The model info of ${repo}`;
-  if (response.statusCode !== 200) {
-    abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
-      statusCode: response.statusCode,
-      url,
-    });
-  }
+  const response = await metadataRequest({ config, url, what });
   const json = await readJsonBody({ config, response, schema: ModelInfoSchema, what });
   // The canonical id is used as a key and in later URLs: it must be a valid id itself.
   try {

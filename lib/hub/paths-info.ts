@@ -1,7 +1,8 @@
 // POST /api/models/{repo}/paths-info/{rev} (docs/HUB-PROTOCOL.md section 3): info on given paths only.
 
 import { HubError } from '../errors';
-import { abandonBody, displayUrl, hubRequest } from './hub-request';
+import { displayUrl } from './hub-request';
+import { metadataRequest } from './metadata-request';
 import { parseRepoId } from './parse-repo-id';
 import { readJsonBody } from './read-json-body';
 import { resolveHubConfig, type HubClientOptions } from './resolve-hub-config';
@@ -43,25 +44,9 @@ export async function pathsInfo(params: PathsInfoParams): Promise<RepoEntry[]> {
     contentType = 'application/x-www-form-urlencoded';
   }
   const url = `${modelApiUrl(config.endpoint, repo)}/paths-info/${quoteSegment(revision)}`;
-  const response = await hubRequest({
-    config,
-    url,
-    method: 'POST',
-    body,
-    headers: { 'content-type': contentType },
-    redirects: 'same-origin',
-    timeoutMs: config.metadataTimeoutMs,
-    totalTimeoutMs: config.metadataTotalTimeoutMs,
-  });
   const what = `The paths info of ${repo}@${revision}`;
+  const response = await metadataRequest({ config, url, method: 'POST', body, headers: { 'content-type': contentType }, what });
   const shownUrl = displayUrl(config, response.url);
-  if (response.statusCode !== 200) {
-    abandonBody(response.body);
-    throw new HubError('HUB_INVALID_RESPONSE', `${what} came back with status ${response.statusCode}`, {
-      statusCode: response.statusCode,
-      url: shownUrl,
-    });
-  }
   const page = await readJsonBody({ config, response, schema: TreePageSchema, what });
   const asked = new Set(paths);
   const checker = new ListingChecker({ what, url: shownUrl });
