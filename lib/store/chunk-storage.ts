@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { NativeCompactResult, NativeFileInfo, NativeMaterializeResult, NativeStore, NativeUploadInfo } from '../../binding';
 import { binding } from '../binding';
 import { invalidArgument } from '../errors';
-import { FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
+import { chunkSpans, FileReader, resolveRange, type ReadRangeOptions } from './file-reader';
 import { UploadSession } from './upload-session';
 
 export { FileReader, type ReadRangeOptions } from './file-reader';
@@ -305,21 +305,18 @@ export class ChunkStorage {
       reader.close();
       throw err;
     }
-    const { chunkSize } = reader.info;
-    const { end } = range;
-    let pos = range.start;
+    const spans = chunkSpans(reader.info.chunkSize, range.start, range.end);
     return new Readable({
       read() {
         try {
-          if (pos >= end) {
+          const span = spans.next();
+          if (span.done === true) {
             reader.close();
             this.push(null);
             return;
           }
-          const next = Math.min(end, (Math.floor(pos / chunkSize) + 1) * chunkSize);
-          const view = reader.view(pos, next - pos);
-          pos = next;
-          this.push(view);
+          const [from, to] = span.value;
+          this.push(reader.view(from, to - from));
         } catch (err) {
           this.destroy(err as Error);
         }

@@ -21,6 +21,15 @@ export function resolveRange(size: number, options: ReadRangeOptions): { start: 
   return { start, end };
 }
 
+/** The chunk-aligned pieces [from, to) of bytes [start, end): the unit every read hands out. */
+export function* chunkSpans(chunkSize: number, start: number, end: number): Generator<[number, number], void, undefined> {
+  for (let pos = start; pos < end;) {
+    const next = Math.min(end, (Math.floor(pos / chunkSize) + 1) * chunkSize);
+    yield [pos, next];
+    pos = next;
+  }
+}
+
 /**
  * A reader of one stored file (ChunkStorage.openReader). It pins the database state it was opened on: it
  * returns the file's bytes as they were then, however often the file is replaced or deleted meanwhile (by
@@ -63,11 +72,9 @@ export class FileReader implements Disposable {
   // eslint-disable-next-line @typescript-eslint/require-await -- an async iterator by contract, for streams and sockets
   async *chunks(range: ReadRangeOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const { start, end } = resolveRange(this.info.size, range);
-    for (let pos = start; pos < end;) {
-      const next = Math.min(end, (Math.floor(pos / this.info.chunkSize) + 1) * this.info.chunkSize);
+    for (const [from, to] of chunkSpans(this.info.chunkSize, start, end)) {
       const native = this.#handle();
-      const view = native.view(pos, next - pos);
-      pos = next;
+      const view = native.view(from, to - from);
       try {
         yield view;
       } finally {
