@@ -1,7 +1,7 @@
 import { ChunkStorage, type ModelCache } from '../../lib';
 import type { HubServer } from '../../lib/testing';
 import { tmpDir } from '../helpers/tmp';
-import { MiB, REPO, bytesFor, expectFilesMatch, openCache, startHub } from './helpers';
+import { MiB, REPO, bytesFor, expectFilesMatch, openCache, scannedCachePerTest } from './helpers';
 
 const FP32_FILES = ['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json'];
 const MODEL_SIZE = 6 * MiB + 123;
@@ -10,17 +10,8 @@ describe('downloads survive a misbehaving server', () => {
   let hub: HubServer;
   let t: ReturnType<typeof tmpDir>;
   let cache: ModelCache;
-  beforeEach(async () => {
-    hub = await startHub();
-    t = tmpDir();
-    cache = await openCache(t.dir, hub);
-    await cache.scanRepo(REPO);
-    hub.resetStats();
-  });
-  afterEach(async () => {
-    cache.close();
-    await hub.close();
-    t.cleanup();
+  scannedCachePerTest((s) => {
+    ({ hub, t, cache } = s);
   });
 
   test('connections cut mid-body resume from the last byte received', async () => {
@@ -122,6 +113,5 @@ describe('downloads survive a misbehaving server', () => {
       expect(hub.stats.requests).toBe(0);
       cache.close();
     }
-    cache = await openCache(t.dir, hub);
   });
 });

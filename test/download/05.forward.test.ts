@@ -7,7 +7,7 @@ import { startHubServer, type HubServer } from '../../lib/testing';
 import { cli, cliEnv, jsonLines } from '../cli/helpers';
 import { collect } from '../helpers/child';
 import { DIST, tmpDir } from '../helpers/tmp';
-import { MiB, REPO, bytesFor, expectFilesMatch, openCache, settle, sha256, startHub } from './helpers';
+import { MiB, REPO, bytesFor, expectFilesMatch, openCache, scannedCachePerTest, settle, sha256 } from './helpers';
 
 const FP32_FILES = ['config.json', 'onnx/model.onnx', 'tokenizer.json', 'tokenizer_config.json'];
 const MODEL_SIZE = 6 * MiB + 123;
@@ -21,17 +21,8 @@ describe('a file has a bounded budget, and a cut connection keeps what arrived',
   let hub: HubServer;
   let t: ReturnType<typeof tmpDir>;
   let cache: ModelCache;
-  beforeEach(async () => {
-    hub = await startHub();
-    t = tmpDir();
-    cache = await openCache(t.dir, hub);
-    await cache.scanRepo(REPO);
-    hub.resetStats();
-  });
-  afterEach(async () => {
-    cache.close();
-    await hub.close();
-    t.cleanup();
+  scannedCachePerTest((s) => {
+    ({ hub, t, cache } = s);
   });
 
   test('a server that ignores Range and cuts every body: DOWNLOAD_BUDGET_EXHAUSTED, variant failed, bounded traffic, then silence', async () => {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { ModelCache, type ModelCacheOptions } from '../../lib';
 import { startHubServer, type HubFileSpec, type HubServer } from '../../lib/testing';
+import { tmpDir } from '../helpers/tmp';
 
 export const REPO = 'org/tiny-model';
 export const MiB = 1 << 20;
@@ -79,4 +80,30 @@ export async function settle(hub: HubServer): Promise<void> {
     last = hub.stats.log.length;
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+export interface ScannedCache {
+  hub: HubServer;
+  t: ReturnType<typeof tmpDir>;
+  cache: ModelCache;
+}
+
+/** For each test of the calling `describe`: a fixture Hub, a cache that scanned REPO and a clean request
+ *  log, handed to `set`; all closed after the test. */
+export function scannedCachePerTest(set: (s: ScannedCache) => void): void {
+  let s: ScannedCache | undefined;
+  beforeEach(async () => {
+    const hub = await startHub();
+    const t = tmpDir();
+    const cache = await openCache(t.dir, hub);
+    await cache.scanRepo(REPO);
+    hub.resetStats();
+    s = { hub, t, cache };
+    set(s);
+  });
+  afterEach(async () => {
+    s?.cache.close();
+    await s?.hub.close();
+    s?.t.cleanup();
+  });
 }
