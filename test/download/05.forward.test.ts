@@ -129,12 +129,19 @@ const PULL_ONE = `
     const [dir, endpoint] = process.argv.slice(1);
     const cache = await ModelCache.open({ path: dir, endpoint, token: false, chunkSize: ${MiB}, concurrency: 2,
       retry: { baseDelayMs: 20 }, stallTimeoutMs: 5000, env: {} });
-    const up = ChunkStorage.native(cache.storage).listUploads()[0];
-    // A run killed after its commit (before printing done) left the whole file stored, and no upload.
-    const stored = cache.storage.fileInfo('org/big', 'weights.bin');
-    const durable = stored !== null ? stored.size : up === undefined ? 0 : up.present.reduce((n, i) => n + Math.min(up.chunkSize, up.size - i * up.chunkSize), 0) +
-      up.partial.reduce((n, p) => n + p.kept, 0);
+    const durableNow = () => {
+      // A run killed after its commit (before printing done) left the whole file stored, and no upload.
+      const stored = cache.storage.fileInfo('org/big', 'weights.bin');
+      if (stored !== null) return stored.size;
+      const up = ChunkStorage.native(cache.storage).listUploads()[0];
+      return up === undefined ? 0 : up.present.reduce((n, i) => n + Math.min(up.chunkSize, up.size - i * up.chunkSize), 0) +
+        up.partial.reduce((n, p) => n + p.kept, 0);
+    };
+    const durable = durableNow();
     console.log('durable ' + durable);
+    // Says when this run has stored something of its own (read back from the database).
+    const poll = setInterval(() => { if (durableNow() > durable) { console.log('stored'); clearInterval(poll); } }, 100);
+    poll.unref();
     await cache.downloadFile('org/big', 'weights.bin', { onProgress: (l) => console.log('progress ' + l) });
     console.log('done');
     cache.close();
@@ -161,11 +168,21 @@ describe('resume under repeated kill -9', () => {
       const child = spawn(process.execPath, ['-e', PULL_ONE, '--', t.dir, hub.endpoint], { stdio: ['ignore', 'pipe', 'pipe'] });
       const done = collect(child, 60_000);
       let timer: NodeJS.Timeout | undefined;
+      let due = false;
       let out = '';
+      // Killed 1.8 s after its download started (process start-up is not counted), but never before it has
+      // stored something durable of its own: on a loaded machine 1.8 s may not be enough for that.
+      const killIfDue = (): void => {
+        if (due && /^stored$/m.test(out)) child.kill('SIGKILL');
+      };
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        // Killed 1.8 s after its download started (process start-up is not counted).
-        if (timer === undefined && /^progress /m.test(out)) timer = setTimeout(() => child.kill('SIGKILL'), 1800);
+        if (timer === undefined && /^progress /m.test(out))
+          timer = setTimeout(() => {
+            due = true;
+            killIfDue();
+          }, 1800);
+        killIfDue();
       });
       const r = await done;
       clearTimeout(timer);
